@@ -1,0 +1,49 @@
+/* The keta command: a git-style subcommand table (src/cli/main.c). */
+#ifndef KETA_CLI_H
+#define KETA_CLI_H
+
+#include <stdio.h>
+
+#include "keta/core.h"
+#include "keta/json.h"
+
+/* Exit codes of every subcommand. */
+enum {
+    KETA_EXIT_OK = 0,
+    KETA_EXIT_INPUT = 1,    /* the input was refused: one line on stderr says why */
+    KETA_EXIT_USAGE = 2,    /* bad command line */
+    KETA_EXIT_INTERNAL = 3, /* out of memory, I/O failure */
+};
+
+typedef struct keta_cmd {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary; /* one line for `keta help` */
+    const char *usage;   /* synopsis */
+    const char *help;    /* the rest of `keta help <name>` */
+} keta_cmd;
+
+/* The table, terminated by a zeroed entry. */
+extern const keta_cmd keta_cli_commands[];
+
+const keta_cmd *keta_cli_find(const char *name);
+
+/* Read all of stdin, at most max bytes. */
+keta_err keta_cli_read_stdin(keta_buf *b, size_t max, keta_error *err);
+
+/* Print a refused input as one line on stderr and return the exit code for it. */
+int keta_cli_fail(const char *cmd, keta_err rc, const keta_error *err);
+
+/* Print v as JSON on stdout (one line, or indented when pretty). */
+int keta_cli_print_json(const char *cmd, const json_t *v, int pretty);
+
+/* Print the usage of cmd on stderr and return KETA_EXIT_USAGE. */
+int keta_cli_usage(const keta_cmd *cmd);
+
+int keta_cmd_score(int argc, char **argv);
+int keta_cmd_outcome(int argc, char **argv);
+int keta_cmd_instruments(int argc, char **argv);
+int keta_cmd_help(int argc, char **argv);
+int keta_cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,147 @@
+/* keta: the command. Parses, calls one library function, renders. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+const keta_cmd keta_cli_commands[] = {
+    {"score", keta_cmd_score, "score a questionnaire response read as JSON from stdin",
+     "keta score [--pretty] INSTRUMENT < response.json",
+     "Reads {\"items\":[...], \"options\":{...}} from standard input and prints the score as\n"
+     "JSON: total, severity band, missing items, alerts (suicidality), subscales, symptom\n"
+     "areas. Items are given in item order; null marks an unanswered item, which makes the\n"
+     "response incomplete (not an error). C-SSRS answers are 0 (no) or 1 (yes), with null\n"
+     "for questions the branching skips. PCL-5 takes \"options\":{\"pcl5_cutoff\":N}.\n"
+     "Instruments: see `keta instruments`.\n\n"
+     "  echo '{\"items\":[1,2,1,0,3,1,2,1,1]}' | keta score phq9\n\n"
+     "Exit status: 0 scored; 1 input refused (one line on stderr names the item, what was\n"
+     "expected and what came); 2 usage; 3 internal error.\n"},
+    {"outcome", keta_cmd_outcome, "response and remission between a baseline and a current score",
+     "keta outcome [--pretty] INSTRUMENT < scores.json",
+     "Reads {\"baseline\":N, \"current\":N} and prints change, percent change, response and\n"
+     "remission, naming the definitions used. Defaults: response is a >= 50 % reduction\n"
+     "(Y-BOCS 35 %); remission PHQ-9 < 5, GAD-7 < 5, QIDS-SR16 <= 5, HAM-D 17 <= 7,\n"
+     "MADRS <= 12. A clinic may set its own with\n"
+     "\"definitions\":{\"response_percent\":N, \"remission_max\":N}.\n\n"
+     "  echo '{\"baseline\":21,\"current\":9}' | keta outcome phq9\n"},
+    {"instruments", keta_cmd_instruments, "list the instruments keta scores",
+     "keta instruments [--json]",
+     "Prints the instrument table: id, items and their range, total range, severity bands,\n"
+     "licence, whether item text may ship with keta, and LOINC codes. --json prints every\n"
+     "descriptor in full (item ranges, symptom areas, remission defaults, sources).\n"},
+    {"help", keta_cmd_help, "show help for keta or one of its commands", "keta help [COMMAND]",
+     "Without a command, lists the commands. `man keta` has the same text.\n"},
+    {"version", keta_cmd_version, "print the version", "keta version", ""},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+const keta_cmd *keta_cli_find(const char *name)
+{
+    for (const keta_cmd *c = keta_cli_commands; c->name != NULL; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+keta_err keta_cli_read_stdin(keta_buf *b, size_t max, keta_error *err)
+{
+    char chunk[8192];
+    size_t n;
+    keta_buf_init(b, max);
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+        keta_err rc = keta_buf_append(b, chunk, n);
+        if (rc == KETA_ETOOBIG)
+            return keta_error_set(err, rc, "stdin", "input is larger than %zu bytes", max);
+        if (rc != KETA_OK)
+            return keta_error_set(err, rc, "stdin", "out of memory reading input");
+    }
+    if (ferror(stdin))
+        return keta_error_set(err, KETA_EIO, "stdin", "cannot read standard input: %s",
+                              strerror(errno));
+    return KETA_OK;
+}
+
+int keta_cli_fail(const char *cmd, keta_err rc, const keta_error *err)
+{
+    const char *field = err && err->field[0] ? err->field : NULL;
+    const char *msg = err && err->message[0] ? err->message : keta_strerror(rc);
+    if (field)
+        fprintf(stderr, "keta %s: %s: %s (%s)\n", cmd, field, msg, keta_errname(rc));
+    else
+        fprintf(stderr, "keta %s: %s (%s)\n", cmd, msg, keta_errname(rc));
+    if (rc == KETA_ENOMEM || rc == KETA_EIO)
+        return KETA_EXIT_INTERNAL;
+    return KETA_EXIT_INPUT;
+}
+
+int keta_cli_print_json(const char *cmd, const json_t *v, int pretty)
+{
+    char *text = keta_json_dump(v, pretty != 0);
+    if (text == NULL)
+        return keta_cli_fail(cmd, KETA_ENOMEM, NULL);
+    int bad = fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout) != 0;
+    keta_free(text);
+    if (bad) {
+        fprintf(stderr, "keta %s: cannot write output: %s\n", cmd, strerror(errno));
+        return KETA_EXIT_INTERNAL;
+    }
+    return KETA_EXIT_OK;
+}
+
+int keta_cli_usage(const keta_cmd *cmd)
+{
+    fprintf(stderr, "usage: %s\n(see `keta help %s`)\n", cmd->usage, cmd->name);
+    return KETA_EXIT_USAGE;
+}
+
+int keta_cmd_version(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return keta_cli_usage(keta_cli_find("version"));
+    printf("keta %s\n", keta_version());
+    return KETA_EXIT_OK;
+}
+
+int keta_cmd_help(int argc, char **argv)
+{
+    if (argc > 2)
+        return keta_cli_usage(keta_cli_find("help"));
+    if (argc == 2) {
+        const keta_cmd *c = keta_cli_find(argv[1]);
+        if (c == NULL) {
+            fprintf(stderr, "keta help: no command '%s'; `keta help` lists them\n", argv[1]);
+            return KETA_EXIT_USAGE;
+        }
+        printf("usage: %s\n\n%s\n%s", c->usage, c->summary, c->help[0] ? "\n" : "");
+        fputs(c->help, stdout);
+        return KETA_EXIT_OK;
+    }
+    printf("keta %s: an open clinical system for ketamine therapy\n\n"
+           "usage: keta COMMAND [ARGS]\n\ncommands:\n",
+           keta_version());
+    for (const keta_cmd *c = keta_cli_commands; c->name != NULL; c++)
+        printf("  %-12s %s\n", c->name, c->summary);
+    printf("\n`keta help COMMAND` for one command; `man keta` for the manual.\n");
+    return KETA_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        keta_cmd_help(1, argv);
+        return KETA_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+        return keta_cmd_help(1, argv);
+    if (strcmp(name, "--version") == 0)
+        return keta_cmd_version(1, argv);
+    const keta_cmd *c = keta_cli_find(name);
+    if (c == NULL) {
+        fprintf(stderr, "keta: no command '%s'; `keta help` lists them\n", name);
+        return KETA_EXIT_USAGE;
+    }
+    return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The keta command end to end: output, exit codes and one-line errors.
+# Usage: cli_test.sh KETA_BINARY SOURCE_DIR
+set -u
+keta=$1
+passed=0
+failed=0
+
+check() { # name, condition result (0 = ok), detail
+    if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else
+        failed=$((failed + 1)); echo "FAIL $1: $3"; fi
+}
+
+# run NAME STDIN ARGS... -> sets out, err, code
+run() {
+    local input=$1; shift
+    out=$(printf '%s' "$input" | "$keta" "$@" 2>/tmp/keta_cli_err.$$)
+    code=$?
+    err=$(cat /tmp/keta_cli_err.$$)
+}
+
+run '{"items":[1,2,1,0,3,1,2,1,1]}' score phq9
+check "phq9 scores" $([ $code -eq 0 ] && [[ $out == *'"total":12'* ]] && [[ $out == *'"severity":"moderate"'* ]]; echo $?) "$code $out"
+check "phq9 item 9 alert" $([[ $out == *'"code":"suicidal_ideation","item":9,"value":1'* ]]; echo $?) "$out"
+check "output is one line" $([ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]; echo $?) "$out"
+
+run '{"items":[1,1,1,0,0,0,null]}' score cssrs_screen
+check "cssrs moderate" $([ $code -eq 0 ] && [[ $out == *'"risk":"moderate"'* ]]; echo $?) "$out"
+
+run '{"baseline":21,"current":9}' outcome phq9
+check "outcome" $([ $code -eq 0 ] && [[ $out == *'"response":true,"remission":false,"change":-12,"percent_change":-57.1'* ]]; echo $?) "$out"
+
+run '{"items":[1,2,1,0,3,1,2,1,4]}' score phq9
+check "range error exit 1" $([ $code -eq 1 ]; echo $?) "$code"
+check "range error one line naming item" $([ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && [[ $err == *'/items/9'*'from 0 to 3, got 4'* ]]; echo $?) "$err"
+check "no stdout on error" $([ -z "$out" ]; echo $?) "$out"
+
+run '{"items":[1,2]}' score phq9
+check "count error" $([ $code -eq 1 ] && [[ $err == *'takes 9 items'*'got 2'* ]]; echo $?) "$err"
+run '{"items":[1,2,1,0,3,1,2,1,"1"]}' score phq9
+check "type error" $([ $code -eq 1 ] && [[ $err == *'item 9'*'got string'* ]]; echo $?) "$err"
+run '{"items":[1,2,1,0,3,1,2,1,1.5]}' score phq9
+check "non-integer" $([ $code -eq 1 ] && [[ $err == *'got 1.5'* ]]; echo $?) "$err"
+run '{"items":[1,2,1,0,3,1,2,1,1],"extra":1}' score phq9
+check "unknown key" $([ $code -eq 1 ] && [[ $err == *'/extra'*'unknown field'* ]]; echo $?) "$err"
+run '{"items":[1,2,1,0,3,1' score phq9
+check "malformed JSON" $([ $code -eq 1 ] && [[ $err == *'malformed JSON'* ]]; echo $?) "$err"
+run '{"items":[0,0,1,0,0,0,null]}' score cssrs_screen
+check "cssrs skipped answered" $([ $code -eq 1 ] && [[ $err == *'/items/3'*'skipped'* ]]; echo $?) "$err"
+run '{}' score nosuch
+check "unknown instrument" $([ $code -eq 1 ] && [[ $err == *"unknown instrument 'nosuch'"* ]]; echo $?) "$err"
+run '' score
+check "usage exit 2" $([ $code -eq 2 ] && [[ $err == *'usage: keta score'* ]]; echo $?) "$code $err"
+run '' frobnicate
+check "unknown command" $([ $code -eq 2 ]; echo $?) "$code"
+
+run '{"items":[1,2,null,0,3,1,2,1,0]}' score phq9
+check "incomplete is not an error" $([ $code -eq 0 ] && [[ $out == *'"complete":false,"total":null'* ]] && [[ $out == *'"missing":[3]'* ]]; echo $?) "$out"
+
+head -c 2000000 /dev/zero | tr '\0' ' ' > /tmp/keta_big.$$
+out=$("$keta" score phq9 < /tmp/keta_big.$$ 2>/tmp/keta_cli_err.$$); code=$?
+err=$(cat /tmp/keta_cli_err.$$)
+check "oversized input refused" $([ $code -eq 1 ] && [[ $err == *'larger than'* ]]; echo $?) "$code $err"
+rm -f /tmp/keta_big.$$
+
+run '' instruments
+check "instruments table" $([ $code -eq 0 ] && [[ $out == *'phq9'*'44261-6'* ]] && [[ $out == *'madrs'*'permission_required'* ]]; echo $?) "$out"
+run '' instruments --json
+check "instruments json" $([ $code -eq 0 ] && [[ $out == *'"id": "ybocs"'* ]]; echo $?) "${out:0:200}"
+
+run '' help
+check "help lists commands" $([ $code -eq 0 ] && [[ $out == *'score'*'outcome'*'instruments'* ]]; echo $?) "$out"
+for c in score outcome instruments help version; do
+    run '' help $c
+    check "help $c" $([ $code -eq 0 ] && [[ $out == *"usage: keta $c"* ]]; echo $?) "$out"
+done
+run '' help nosuch
+check "help unknown" $([ $code -eq 2 ]; echo $?) "$code"
+run '' version
+check "version" $([ $code -eq 0 ] && [[ $out == 'keta '* ]]; echo $?) "$out"
+
+rm -f /tmp/keta_cli_err.$$
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

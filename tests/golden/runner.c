@@ -1,0 +1,289 @@
+/*
+ * The golden-test runner (STYLE rule 9). One small text file per case:
+ *
+ *   # free comment
+ *   source: clinic.md §6 scenario 13 (Rush 2003)      required: where the answer comes from
+ *   run: score qids_sr16                              the library call and its argument
+ *   input: {"items":[2,1,0,3,2,1,0,2,0,2,1,1,2,3,1,2]}
+ *   expect /total: 18                                 JSON pointer (RFC 6901, 0-based arrays)
+ *   expect /percent_change: -57.1 ~0.05               ~ADD absolute or ~REL% relative tolerance
+ *   absent /risk                                      the member must not exist
+ *   error: KETA_ERANGE                                the call must fail with this code
+ *   error_field: /items/9
+ *   error_message_contains: got 4
+ *
+ * A case with no expectation, or no source, fails: a test that cannot fail is a defect.
+ * Usage: golden_runner FILE...; prints "N passed, N failed".
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keta/instruments.h"
+#include "keta/json.h"
+
+#define LINE_MAX_BYTES 65536
+
+typedef keta_err (*run_fn)(const char *arg, const char *input, size_t len, json_t **out,
+                           keta_error *err);
+
+static keta_err run_instrument(const char *arg, const char *input, size_t len, json_t **out,
+                               keta_error *err)
+{
+    (void)input;
+    (void)len;
+    const keta_instrument *ins = keta_instrument_find(arg);
+    if (ins == NULL)
+        return keta_error_set(err, KETA_ENOTFOUND, "instrument", "no instrument '%s'", arg);
+    return keta_instrument_to_json(ins, out);
+}
+
+static const struct {
+    const char *name;
+    run_fn fn;
+} runs[] = {
+    {"score", keta_score_text},
+    {"outcome", keta_outcome_text},
+    {"instrument", run_instrument},
+};
+
+/* Resolve a JSON pointer; NULL when absent. */
+static const json_t *pointer_get(const json_t *root, const char *ptr)
+{
+    if (*ptr == '\0')
+        return root;
+    if (*ptr != '/')
+        return NULL;
+    const json_t *cur = root;
+    char seg[256];
+    while (cur != NULL && *ptr == '/') {
+        ptr++;
+        size_t n = 0;
+        while (*ptr != '\0' && *ptr != '/' && n + 1 < sizeof seg) {
+            if (ptr[0] == '~' && ptr[1] == '0') {
+                seg[n++] = '~';
+                ptr += 2;
+            } else if (ptr[0] == '~' && ptr[1] == '1') {
+                seg[n++] = '/';
+                ptr += 2;
+            } else {
+                seg[n++] = *ptr++;
+            }
+        }
+        seg[n] = '\0';
+        if (json_is_object(cur)) {
+            cur = json_object_get(cur, seg);
+        } else if (json_is_array(cur)) {
+            char *end;
+            errno = 0;
+            long idx = strtol(seg, &end, 10);
+            if (errno != 0 || end == seg || *end != '\0' || idx < 0)
+                return NULL;
+            cur = json_array_get(cur, (size_t)idx);
+        } else {
+            return NULL;
+        }
+    }
+    return cur;
+}
+
+typedef struct {
+    char path[256];
+    char source[512];
+    char run[64];
+    char arg[128];
+    char *input;
+    int n_checks;
+    char error_code[64];
+    char error_field[128];
+    char error_contains[256];
+} golden_case;
+
+static void trim(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
+        s[--n] = '\0';
+}
+
+static int fail(const golden_case *c, int lineno, const char *what)
+{
+    fprintf(stderr, "FAIL %s:%d: %s\n", c->path, lineno, what);
+    return 1;
+}
+
+/* Compare actual with the expectation text "VALUE [~TOL[%]]". Returns 0 when it holds. */
+static int check_expect(const golden_case *c, int lineno, const json_t *result, char *spec)
+{
+    char *colon = strstr(spec, ": ");
+    if (spec[0] != '/' && spec[0] != ':')
+        return fail(c, lineno, "expect needs a JSON pointer");
+    if (colon == NULL)
+        return fail(c, lineno, "expect needs ': VALUE'");
+    *colon = '\0';
+    const char *ptr = spec;
+    char *value_text = colon + 2;
+    double tol = 0;
+    bool relative = false, has_tol = false;
+    char *tilde = strstr(value_text, " ~");
+    if (tilde != NULL) {
+        *tilde = '\0';
+        char *end;
+        errno = 0;
+        tol = strtod(tilde + 2, &end);
+        if (errno != 0 || end == tilde + 2 || (*end != '\0' && strcmp(end, "%") != 0))
+            return fail(c, lineno, "bad tolerance");
+        relative = *end == '%';
+        has_tol = true;
+    }
+    json_error_t jerr;
+    json_t *want = json_loads(value_text, JSON_DECODE_ANY, &jerr);
+    if (want == NULL)
+        return fail(c, lineno, "expected value is not JSON");
+    const json_t *got = pointer_get(result, ptr);
+    int bad = 0;
+    char msg[1024];
+    if (got == NULL) {
+        (void)snprintf(msg, sizeof msg, "%s is absent; expected %s", ptr, value_text);
+        bad = fail(c, lineno, msg);
+    } else if (has_tol) {
+        if (!json_is_number(got) || !json_is_number(want)) {
+            bad = fail(c, lineno, "a tolerance needs numbers on both sides");
+        } else {
+            double g = json_number_value(got), w = json_number_value(want);
+            double allowed = relative ? fabs(w) * tol / 100.0 : tol;
+            if (!(fabs(g - w) <= allowed)) {
+                (void)snprintf(msg, sizeof msg, "%s = %.10g; expected %.10g within %.4g", ptr, g,
+                               w, allowed);
+                bad = fail(c, lineno, msg);
+            }
+        }
+    } else if (!json_equal(got, want)) {
+        char *g = json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
+        (void)snprintf(msg, sizeof msg, "%s = %s; expected %s", ptr, g ? g : "?", value_text);
+        free(g);
+        bad = fail(c, lineno, msg);
+    }
+    json_decref(want);
+    return bad;
+}
+
+static int run_case(const char *path)
+{
+    golden_case c;
+    memset(&c, 0, sizeof c);
+    (void)snprintf(c.path, sizeof c.path, "%s", path);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "FAIL %s: cannot open: %s\n", path, strerror(errno));
+        return 1;
+    }
+    char *line = malloc(LINE_MAX_BYTES);
+    /* First pass: the header fields. Second pass: checks, once the result exists. */
+    int lineno = 0, bad = 0;
+    while (line != NULL && fgets(line, LINE_MAX_BYTES, f) != NULL) {
+        lineno++;
+        trim(line);
+        if (strncmp(line, "source: ", 8) == 0)
+            (void)snprintf(c.source, sizeof c.source, "%s", line + 8);
+        else if (strncmp(line, "run: ", 5) == 0) {
+            char *sp = strchr(line + 5, ' ');
+            if (sp != NULL) {
+                *sp = '\0';
+                (void)snprintf(c.arg, sizeof c.arg, "%s", sp + 1);
+            }
+            (void)snprintf(c.run, sizeof c.run, "%s", line + 5);
+        } else if (strncmp(line, "input: ", 7) == 0) {
+            free(c.input);
+            c.input = strdup(line + 7);
+        } else if (strncmp(line, "expect ", 7) == 0 || strncmp(line, "absent ", 7) == 0)
+            c.n_checks++;
+        else if (strncmp(line, "error: ", 7) == 0) {
+            (void)snprintf(c.error_code, sizeof c.error_code, "%s", line + 7);
+            c.n_checks++;
+        } else if (strncmp(line, "error_field: ", 13) == 0)
+            (void)snprintf(c.error_field, sizeof c.error_field, "%s", line + 13);
+        else if (strncmp(line, "error_message_contains: ", 24) == 0)
+            (void)snprintf(c.error_contains, sizeof c.error_contains, "%s", line + 24);
+        else if (line[0] != '\0' && line[0] != '#')
+            bad |= fail(&c, lineno, "unknown line");
+    }
+    if (c.source[0] == '\0')
+        bad |= fail(&c, 0, "no 'source:' line: every golden case names its source");
+    if (c.n_checks == 0)
+        bad |= fail(&c, 0, "no expectation: a case that cannot fail is a defect");
+    run_fn fn = NULL;
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++)
+        if (strcmp(runs[i].name, c.run) == 0)
+            fn = runs[i].fn;
+    if (fn == NULL)
+        bad |= fail(&c, 0, "unknown or missing 'run:'");
+    if (bad)
+        goto out;
+
+    const char *input = c.input ? c.input : "";
+    json_t *result = NULL;
+    keta_error err;
+    keta_error_clear(&err);
+    keta_err rc = fn(c.arg, input, strlen(input), &result, &err);
+    if (c.error_code[0] != '\0') {
+        char msg[700];
+        if (rc == KETA_OK) {
+            bad |= fail(&c, 0, "expected an error, the call succeeded");
+        } else if (strcmp(keta_errname(rc), c.error_code) != 0) {
+            (void)snprintf(msg, sizeof msg, "error %s (%s: %s); expected %s", keta_errname(rc),
+                           err.field, err.message, c.error_code);
+            bad |= fail(&c, 0, msg);
+        }
+        if (c.error_field[0] && strcmp(err.field, c.error_field) != 0) {
+            (void)snprintf(msg, sizeof msg, "error field '%s'; expected '%s'", err.field,
+                           c.error_field);
+            bad |= fail(&c, 0, msg);
+        }
+        if (c.error_contains[0] && strstr(err.message, c.error_contains) == NULL) {
+            (void)snprintf(msg, sizeof msg, "error message '%s' lacks '%s'", err.message,
+                           c.error_contains);
+            bad |= fail(&c, 0, msg);
+        }
+    } else if (rc != KETA_OK) {
+        char msg[700];
+        (void)snprintf(msg, sizeof msg, "call failed: %s: %s: %s", keta_errname(rc), err.field,
+                       err.message);
+        bad |= fail(&c, 0, msg);
+    } else {
+        rewind(f);
+        lineno = 0;
+        while (fgets(line, LINE_MAX_BYTES, f) != NULL) {
+            lineno++;
+            trim(line);
+            if (strncmp(line, "expect ", 7) == 0) {
+                bad |= check_expect(&c, lineno, result, line + 7);
+            } else if (strncmp(line, "absent ", 7) == 0 && pointer_get(result, line + 7)) {
+                bad |= fail(&c, lineno, "member present; expected absent");
+            }
+        }
+    }
+    json_decref(result);
+out:
+    free(c.input);
+    free(line);
+    fclose(f);
+    if (!bad)
+        printf("ok %s (%s)\n", path, c.source);
+    return bad;
+}
+
+int main(int argc, char **argv)
+{
+    int passed = 0, failed = 0;
+    for (int i = 1; i < argc; i++) {
+        if (run_case(argv[i]) == 0)
+            passed++;
+        else
+            failed++;
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 && passed > 0 ? 0 : 1;
+}
