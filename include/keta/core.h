@@ -24,19 +24,19 @@ extern "C" {
  * The one error table. XX(NAME, message). 0 is OK. keta_strerror() and
  * keta_errname() are generated from this table, so they never disagree.
  */
-#define KETA_ERRNO_MAP(XX)                                                                         \
-    XX(OK, "success")                                                                              \
-    XX(ENOMEM, "out of memory")                                                                    \
-    XX(EINVAL, "invalid input")                                                                    \
-    XX(ERANGE, "value out of range")                                                               \
-    XX(ETYPE, "value has the wrong type")                                                          \
-    XX(EPARSE, "malformed JSON")                                                                   \
-    XX(EKEY, "unknown or missing field")                                                           \
-    XX(ECOUNT, "wrong number of items")                                                            \
-    XX(ESKIP, "answer given to a question the branching skips")                                    \
-    XX(ENOTFOUND, "not found")                                                                     \
-    XX(ETOOBIG, "input exceeds its limit")                                                         \
-    XX(EIO, "input/output error")                                                                  \
+#define KETA_ERRNO_MAP(XX)                                      \
+    XX(OK, "success")                                           \
+    XX(ENOMEM, "out of memory")                                 \
+    XX(EINVAL, "invalid input")                                 \
+    XX(ERANGE, "value out of range")                            \
+    XX(ETYPE, "value has the wrong type")                       \
+    XX(EPARSE, "malformed JSON")                                \
+    XX(EKEY, "unknown or missing field")                        \
+    XX(ECOUNT, "wrong number of items")                         \
+    XX(ESKIP, "answer given to a question the branching skips") \
+    XX(ENOTFOUND, "not found")                                  \
+    XX(ETOOBIG, "input exceeds its limit")                      \
+    XX(EIO, "input/output error")                               \
     XX(EUSAGE, "bad command-line usage")
 
 typedef enum keta_err {
@@ -140,7 +140,8 @@ keta_err keta_buf_printf(keta_buf *b, const char *fmt, ...) __attribute__((forma
 /* The content, or "" when nothing was appended. Borrowed: valid until the next append or free. */
 const char *keta_buf_str(const keta_buf *b);
 
-/* ---- library ---------------------------------------------------------------------------------- */
+/* ---- library ----------------------------------------------------------------------------------
+ */
 
 /* The library version, e.g. "0.1.0". */
 const char *keta_version(void);

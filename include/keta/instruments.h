@@ -29,11 +29,11 @@
 extern "C" {
 #endif
 
-#define KETA_MAX_ITEMS      32 /* the most items (scored + unscored) any instrument has */
-#define KETA_MAX_BANDS      6
-#define KETA_MAX_SUBSCALES  6
-#define KETA_MAX_ALERTS     4
-#define KETA_ITEM_MISSING   (-1)
+#define KETA_MAX_ITEMS        32 /* the most items (scored + unscored) any instrument has */
+#define KETA_MAX_BANDS        6
+#define KETA_MAX_SUBSCALES    6
+#define KETA_MAX_ALERTS       4
+#define KETA_ITEM_MISSING     (-1)
 #define KETA_DOMAIN_MAX_ITEMS 4
 
 /* The symptom areas a clinic follows. Order is the display order. */
@@ -64,9 +64,9 @@ const char *keta_licence_name(keta_licence l);
 
 /* How the items of a domain combine. */
 typedef enum keta_domain_rule {
-    KETA_DOMAIN_NONE = 0, /* the instrument does not inform this domain */
-    KETA_DOMAIN_SUM,      /* sum of the items */
-    KETA_DOMAIN_MAX,      /* the largest item (used where items are alternatives) */
+    KETA_DOMAIN_NONE = 0,   /* the instrument does not inform this domain */
+    KETA_DOMAIN_SUM,        /* sum of the items */
+    KETA_DOMAIN_MAX,        /* the largest item (used where items are alternatives) */
     KETA_DOMAIN_RISK_LEVEL, /* C-SSRS: the triage level, none 0 .. high 3 */
 } keta_domain_rule;
 
@@ -107,9 +107,8 @@ struct keta_score;
  * count and ranges. It fills out (whose items are set) and may refuse the
  * response (branching rules) through err.
  */
-typedef keta_err (*keta_scorer_fn)(const struct keta_instrument *ins,
-                                   const keta_score_options *opt, struct keta_score *out,
-                                   keta_error *err);
+typedef keta_err (*keta_scorer_fn)(const struct keta_instrument *ins, const keta_score_options *opt,
+                                   struct keta_score *out, keta_error *err);
 
 typedef struct keta_instrument {
     const char *id;      /* "phq9" */
@@ -129,7 +128,8 @@ typedef struct keta_instrument {
     uint8_t n_subscales;
     keta_subscale subscales[KETA_MAX_SUBSCALES];
     keta_domain_map domains[KETA_DOMAIN_COUNT];
-    uint8_t suicide_item;   /* 1-based item whose value >= suicide_alert_min raises an alert; 0 = none */
+    uint8_t
+        suicide_item; /* 1-based item whose value >= suicide_alert_min raises an alert; 0 = none */
     int8_t suicide_alert_min;
     const char *suicide_rule; /* rule name carried by the alert */
     keta_cmp remission_cmp;   /* default remission definition */
@@ -144,7 +144,7 @@ typedef struct keta_instrument {
     const char *loinc_total;
     const char *loinc_items[KETA_MAX_ITEMS]; /* per item, NULL when none */
     const char *item_labels[KETA_MAX_ITEMS]; /* short clinical labels (not item text) */
-    const char *source;                        /* where the scoring rules come from */
+    const char *source;                      /* where the scoring rules come from */
     keta_scorer_fn scorer;
 } keta_instrument;
 
@@ -243,9 +243,9 @@ keta_err keta_score_to_json(const keta_score *s, json_t **out);
 /* ---- change between two scores --------------------------------------------------------------- */
 
 typedef struct keta_outcome_options {
-    int response_percent;   /* 0 = the instrument's default */
-    bool remission_custom;  /* use remission_max instead of the instrument's default */
-    int remission_max;      /* remission when total <= remission_max */
+    int response_percent;  /* 0 = the instrument's default */
+    bool remission_custom; /* use remission_max instead of the instrument's default */
+    int remission_max;     /* remission when total <= remission_max */
 } keta_outcome_options;
 
 typedef struct keta_outcome {
@@ -272,8 +272,7 @@ typedef struct keta_outcome {
  * Totals outside the instrument's range fail with KETA_ERANGE. opt may be NULL.
  */
 keta_err keta_outcome_compute(const keta_instrument *ins, int baseline, int current,
-                              const keta_outcome_options *opt, keta_outcome *out,
-                              keta_error *err);
+                              const keta_outcome_options *opt, keta_outcome *out, keta_error *err);
 
 /*
  * JSON codec for `keta outcome`: {"baseline":N,"current":N,

@@ -82,7 +82,7 @@ int keta_cmd_instruments(int argc, char **argv)
            "TOTAL", "LICENCE", "TEXT", "LOINC", "BANDS");
     for (size_t i = 0; i < keta_instrument_count(); i++) {
         const keta_instrument *ins = keta_instrument_at(i);
-        char range[16], total[16], bands[160] = "";
+        char range[40], total[40], bands[200] = "";
         /* Item ranges: "0-3", or "0-4/2" where items have different maxima (HAM-D). */
         int lo_max = ins->item_max[0], hi_max = ins->item_max[0];
         for (int it = 1; it < ins->n_scored; it++) {
@@ -101,8 +101,8 @@ int keta_cmd_instruments(int argc, char **argv)
         for (int b = 0; b < ins->n_bands && n < sizeof bands; b++)
             n += (size_t)snprintf(bands + n, sizeof bands - n, "%s%s %d-%d", b ? ", " : "",
                                   ins->bands[b].name, ins->bands[b].lo, ins->bands[b].hi);
-        printf("%-13s %-16s %5d %6s %7s  %-19s %-5s %-10s %s\n", ins->id, ins->name,
-               ins->n_scored, range, total, keta_licence_name(ins->licence),
+        printf("%-13s %-16s %5d %6s %7s  %-19s %-5s %-10s %s\n", ins->id, ins->name, ins->n_scored,
+               range, total, keta_licence_name(ins->licence),
                ins->item_text_may_ship ? "yes" : "no", ins->loinc_total ? ins->loinc_total : "-",
                ins->n_bands ? bands : (ins->has_total ? "-" : "none/low/moderate/high"));
     }

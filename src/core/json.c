@@ -163,8 +163,7 @@ keta_err keta_json_check_keys(const json_t *obj, const char *path, const char *c
 }
 
 keta_err keta_json_get_int(const json_t *obj, const char *path, const char *field, int64_t min,
-                           int64_t max, bool optional, int64_t *out, bool *present,
-                           keta_error *err)
+                           int64_t max, bool optional, int64_t *out, bool *present, keta_error *err)
 {
     char where[KETA_ERROR_FIELD_MAX];
     pointer_join(where, sizeof where, path, field);

@@ -75,9 +75,8 @@ keta_err keta_score_json(const char *instrument_id, const json_t *request, json_
         const char *expect = ins->yes_no ? "0 (no), 1 (yes) or null" : "an integer or null";
         if (!json_is_integer(v)) {
             if (json_is_real(v))
-                return keta_error_set(err, KETA_ETYPE, field,
-                                      "item %zu of %s must be %s, got %g", i + 1, ins->id, expect,
-                                      json_real_value(v));
+                return keta_error_set(err, KETA_ETYPE, field, "item %zu of %s must be %s, got %g",
+                                      i + 1, ins->id, expect, json_real_value(v));
             return keta_error_set(err, KETA_ETYPE, field, "item %zu of %s must be %s, got %s",
                                   i + 1, ins->id, expect, keta_json_type_name(v));
         }
@@ -104,15 +103,15 @@ keta_err keta_score_text(const char *instrument_id, const char *text, size_t len
 {
     json_t *req = NULL;
     *out = NULL;
-    keta_err rc =
-        keta_json_parse(text, len, KETA_JSON_MAX_BYTES, KETA_JSON_MAX_DEPTH, &req, err);
+    keta_err rc = keta_json_parse(text, len, KETA_JSON_MAX_BYTES, KETA_JSON_MAX_DEPTH, &req, err);
     if (rc == KETA_OK)
         rc = keta_score_json(instrument_id, req, out, err);
     json_decref(req);
     return rc;
 }
 
-/* ---- encoders --------------------------------------------------------------------------------- */
+/* ---- encoders ---------------------------------------------------------------------------------
+ */
 
 static json_t *int_or_null(bool valid, int v)
 {
@@ -169,9 +168,10 @@ static json_t *domains_json(const keta_instrument *ins, const keta_score *s)
                 rc = keta_json_set(e, "max", int_or_null(v->informed, v->max));
         }
         if (rc == KETA_OK)
-            rc = keta_json_set(e, "rule", json_string(m->rule == KETA_DOMAIN_SUM && m->n_items == 1
-                                                          ? "item"
-                                                          : domain_rule_name(m->rule)));
+            rc = keta_json_set(e, "rule",
+                               json_string(m->rule == KETA_DOMAIN_SUM && m->n_items == 1
+                                               ? "item"
+                                               : domain_rule_name(m->rule)));
         if (rc == KETA_OK)
             rc = keta_json_set(e, "items", item_list(m->items, m->n_items));
         if (rc == KETA_OK && m->shared_item)
@@ -331,9 +331,9 @@ keta_err keta_instrument_to_json(const keta_instrument *ins, json_t **out)
     else
         json_decref(ranges);
     if (rc == KETA_OK)
-        rc = keta_json_set(o, "total_range", ins->has_total
-                                                 ? json_pack("[ii]", ins->total_min, ins->total_max)
-                                                 : json_null());
+        rc = keta_json_set(o, "total_range",
+                           ins->has_total ? json_pack("[ii]", ins->total_min, ins->total_max)
+                                          : json_null());
     json_t *bands = json_array();
     for (int i = 0; rc == KETA_OK && bands != NULL && i < ins->n_bands; i++)
         rc = keta_json_push(bands, json_pack("{s:s,s:i,s:i}", "name", ins->bands[i].name, "min",
@@ -347,9 +347,9 @@ keta_err keta_instrument_to_json(const keta_instrument *ins, json_t **out)
     if (rc == KETA_OK) {
         char rule[32] = "";
         if (ins->remission_cmp != KETA_CMP_NONE)
-            (void)snprintf(rule, sizeof rule, "total %s %d",
-                           ins->remission_cmp == KETA_CMP_LT ? "<" : "<=",
-                           ins->remission_threshold);
+            (void)snprintf(
+                rule, sizeof rule, "total %s %d",
+                ins->remission_cmp == KETA_CMP_LT ? "<" : "<=", ins->remission_threshold);
         rc = keta_json_set(o, "remission_default", rule[0] ? json_string(rule) : json_null());
     }
     if (rc == KETA_OK)

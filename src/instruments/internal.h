@@ -5,8 +5,8 @@
 #include "keta/instruments.h"
 
 /* Total = sum of the scored items (PHQ-9, GAD-7, HAM-D, MADRS, CADSS, BPRS, Y-BOCS). */
-keta_err keta__score_sum(const keta_instrument *ins, const keta_score_options *opt,
-                         keta_score *out, keta_error *err);
+keta_err keta__score_sum(const keta_instrument *ins, const keta_score_options *opt, keta_score *out,
+                         keta_error *err);
 
 /* QIDS-SR16: maxima within sleep, appetite/weight and psychomotor (Rush 2003). */
 keta_err keta__score_qids(const keta_instrument *ins, const keta_score_options *opt,

@@ -18,8 +18,7 @@ static keta_err check_total(const keta_instrument *ins, const char *field, int v
 }
 
 keta_err keta_outcome_compute(const keta_instrument *ins, int baseline, int current,
-                              const keta_outcome_options *opt, keta_outcome *out,
-                              keta_error *err)
+                              const keta_outcome_options *opt, keta_outcome *out, keta_error *err)
 {
     static const keta_outcome_options defaults = {0};
     if (opt == NULL)
@@ -44,14 +43,14 @@ keta_err keta_outcome_compute(const keta_instrument *ins, int baseline, int curr
         out->has_percent = true;
         out->percent_change = round(1000.0 * out->change / base_above_floor) / 10.0;
     }
-    out->response_percent = opt->response_percent > 0 ? opt->response_percent
-                                                      : ins->response_percent;
+    out->response_percent =
+        opt->response_percent > 0 ? opt->response_percent : ins->response_percent;
     if (out->response_percent > 0) {
         out->has_response_rule = true;
         out->response_source = opt->response_percent > 0 ? "clinic setting" : ins->response_source;
         /* Exact in integers: reduction / baseline >= percent / 100. */
-        out->response = base_above_floor > 0 &&
-                        (long)(-out->change) * 100 >= (long)out->response_percent * base_above_floor;
+        out->response = base_above_floor > 0 && (long)(-out->change) * 100 >=
+                                                    (long)out->response_percent * base_above_floor;
     }
     if (opt->remission_custom) {
         out->has_remission_rule = true;
@@ -182,8 +181,7 @@ keta_err keta_outcome_text(const char *instrument_id, const char *text, size_t l
 {
     json_t *req = NULL;
     *out = NULL;
-    keta_err rc =
-        keta_json_parse(text, len, KETA_JSON_MAX_BYTES, KETA_JSON_MAX_DEPTH, &req, err);
+    keta_err rc = keta_json_parse(text, len, KETA_JSON_MAX_BYTES, KETA_JSON_MAX_DEPTH, &req, err);
     if (rc == KETA_OK)
         rc = keta_outcome_json(instrument_id, req, out, err);
     json_decref(req);

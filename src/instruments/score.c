@@ -168,8 +168,8 @@ keta_err keta_score_items(const keta_instrument *ins, const int16_t *items, size
     return KETA_OK;
 }
 
-keta_err keta__score_sum(const keta_instrument *ins, const keta_score_options *opt,
-                         keta_score *out, keta_error *err)
+keta_err keta__score_sum(const keta_instrument *ins, const keta_score_options *opt, keta_score *out,
+                         keta_error *err)
 {
     (void)opt;
     (void)err;
@@ -284,9 +284,9 @@ keta_err keta__score_cssrs(const keta_instrument *ins, const keta_score_options 
     if (answered(out, Q6) && value(out, Q6) == 1)
         cssrs_require(out, Q6_RECENT);
 
-    /* Triage from what was answered; when incomplete this is a lower bound, never a guess
-       downwards. High: q4, q5, or behaviour within 3 months. Moderate: q3, or lifetime
-       behaviour. Low: q1 or q2. */
+        /* Triage from what was answered; when incomplete this is a lower bound, never a guess
+           downwards. High: q4, q5, or behaviour within 3 months. Moderate: q3, or lifetime
+           behaviour. Low: q1 or q2. */
 #define YES(q) (answered(out, (q)) && value(out, (q)) == 1)
     keta_risk risk = KETA_RISK_NONE;
     if (YES(Q4) || YES(Q5) || (YES(Q6) && YES(Q6_RECENT)))
@@ -306,8 +306,7 @@ keta_err keta__score_cssrs(const keta_instrument *ins, const keta_score_options 
         d->max = (int)KETA_RISK_HIGH;
     }
     static const char *const rules[] = {NULL, "cssrs_screen.triage_low",
-                                        "cssrs_screen.triage_moderate",
-                                        "cssrs_screen.triage_high"};
+                                        "cssrs_screen.triage_moderate", "cssrs_screen.triage_high"};
     static const char *const actions[] = {
         NULL,
         "clinician review of suicidal thoughts before dosing; offer crisis resources",

@@ -22,10 +22,9 @@
 #define R20(v) R10(v), R10(v)
 #define R23(v) R20(v), R2(v), v
 
-#define DOM(rule_, ...)                                                                            \
-    {                                                                                              \
-        .rule = (rule_), .n_items = sizeof((uint8_t[]){__VA_ARGS__}),                              \
-        .items = {__VA_ARGS__}                                                                     \
+#define DOM(rule_, ...)                                                                        \
+    {                                                                                          \
+        .rule = (rule_), .n_items = sizeof((uint8_t[]){__VA_ARGS__}), .items = { __VA_ARGS__ } \
     }
 #define ITEM(i) DOM(KETA_DOMAIN_SUM, i)
 
@@ -57,10 +56,8 @@ static const keta_instrument instruments[] = {
                 [KETA_DOMAIN_CONCENTRATION] = ITEM(7),
                 /* item 2 ("down, depressed, or hopeless") also speaks to hopelessness; it is
                    counted once, under low mood, and shown here as shared (clinic.md §2.1). */
-                [KETA_DOMAIN_HOPELESSNESS] = {.rule = KETA_DOMAIN_SUM,
-                                              .n_items = 1,
-                                              .items = {6},
-                                              .shared_item = 2},
+                [KETA_DOMAIN_HOPELESSNESS] =
+                    {.rule = KETA_DOMAIN_SUM, .n_items = 1, .items = {6}, .shared_item = 2},
                 [KETA_DOMAIN_SUICIDAL_THOUGHTS] = ITEM(9),
                 [KETA_DOMAIN_SLEEP] = ITEM(3),
                 [KETA_DOMAIN_APPETITE] = ITEM(5),
@@ -78,8 +75,8 @@ static const keta_instrument instruments[] = {
         .licence_note = "no permission needed to reproduce, translate, display or distribute",
         .loinc_panel = "44249-1",
         .loinc_total = "44261-6",
-        .loinc_items = {"44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2",
-                        "44252-5", "44253-3", "44260-8", "69722-7"},
+        .loinc_items = {"44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
+                        "44253-3", "44260-8", "69722-7"},
         .item_labels = {"little interest or pleasure", "down, depressed or hopeless",
                         "sleep problems", "tired, little energy", "appetite",
                         "feeling bad about yourself", "trouble concentrating",
@@ -118,8 +115,9 @@ static const keta_instrument instruments[] = {
         .loinc_items = {"69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8",
                         "69736-7"},
         .item_labels = {"nervous, anxious or on edge", "not able to stop or control worrying",
-                        "worrying too much", "trouble relaxing", "so restless it is hard to sit still",
-                        "easily annoyed or irritable", "afraid something awful might happen"},
+                        "worrying too much", "trouble relaxing",
+                        "so restless it is hard to sit still", "easily annoyed or irritable",
+                        "afraid something awful might happen"},
         .source = "Spitzer 2006; bands 5/10/15 (clinic.md §2)",
         .scorer = keta__score_sum,
     },
@@ -152,15 +150,25 @@ static const keta_instrument instruments[] = {
         .licence_note = "US Government work, public domain",
         .loinc_panel = "101697-1",
         .loinc_total = "101698-9",
-        .item_labels = {"intrusive memories", "disturbing dreams", "flashbacks",
-                        "upset at reminders", "physical reactions to reminders",
-                        "avoiding memories, thoughts or feelings", "avoiding external reminders",
-                        "trouble remembering important parts", "strong negative beliefs",
-                        "blaming self or others", "strong negative feelings",
-                        "loss of interest in activities", "feeling distant or cut off",
-                        "trouble experiencing positive feelings", "irritable or aggressive",
-                        "risky or harmful behaviour", "being superalert or watchful",
-                        "jumpy or easily startled", "difficulty concentrating",
+        .item_labels = {"intrusive memories",
+                        "disturbing dreams",
+                        "flashbacks",
+                        "upset at reminders",
+                        "physical reactions to reminders",
+                        "avoiding memories, thoughts or feelings",
+                        "avoiding external reminders",
+                        "trouble remembering important parts",
+                        "strong negative beliefs",
+                        "blaming self or others",
+                        "strong negative feelings",
+                        "loss of interest in activities",
+                        "feeling distant or cut off",
+                        "trouble experiencing positive feelings",
+                        "irritable or aggressive",
+                        "risky or harmful behaviour",
+                        "being superalert or watchful",
+                        "jumpy or easily startled",
+                        "difficulty concentrating",
                         "trouble falling or staying asleep"},
         .source = "Weathers 2013; clusters and provisional diagnosis rule (clinic.md §2)",
         .scorer = keta__score_pcl5,
@@ -258,8 +266,8 @@ static const keta_instrument instruments[] = {
         .item_text_may_ship = true,
         .licence_note = "public domain (NINDS CDE)",
         .item_labels = {"depressed mood", "feelings of guilt", "suicide", "insomnia: early",
-                        "insomnia: middle", "insomnia: late", "work and activities",
-                        "retardation", "agitation", "anxiety: psychic", "anxiety: somatic",
+                        "insomnia: middle", "insomnia: late", "work and activities", "retardation",
+                        "agitation", "anxiety: psychic", "anxiety: somatic",
                         "somatic symptoms: gastrointestinal", "somatic symptoms: general",
                         "genital symptoms", "hypochondriasis", "loss of weight", "insight"},
         .source = "Hamilton 1960; bands Zimmerman 2013 (clinic.md §2)",
@@ -379,10 +387,10 @@ static const keta_instrument instruments[] = {
         .licence_note = "public domain",
         .item_labels = {"somatic concern", "anxiety", "emotional withdrawal",
                         "conceptual disorganisation", "guilt feelings", "tension",
-                        "mannerisms and posturing", "grandiosity", "depressive mood",
-                        "hostility", "suspiciousness", "hallucinatory behaviour",
-                        "motor retardation", "uncooperativeness", "unusual thought content",
-                        "blunted affect", "excitement", "disorientation"},
+                        "mannerisms and posturing", "grandiosity", "depressive mood", "hostility",
+                        "suspiciousness", "hallucinatory behaviour", "motor retardation",
+                        "uncooperativeness", "unusual thought content", "blunted affect",
+                        "excitement", "disorientation"},
         .source = "Overall & Gorham 1962; 1-7 scale [U]; positive subscale (clinic.md §2)",
         .scorer = keta__score_sum,
     },

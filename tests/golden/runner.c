@@ -155,8 +155,8 @@ static int check_expect(const golden_case *c, int lineno, const json_t *result, 
             double g = json_number_value(got), w = json_number_value(want);
             double allowed = relative ? fabs(w) * tol / 100.0 : tol;
             if (!(fabs(g - w) <= allowed)) {
-                (void)snprintf(msg, sizeof msg, "%s = %.10g; expected %.10g within %.4g", ptr, g,
-                               w, allowed);
+                (void)snprintf(msg, sizeof msg, "%s = %.10g; expected %.10g within %.4g", ptr, g, w,
+                               allowed);
                 bad = fail(c, lineno, msg);
             }
         }

@@ -15,7 +15,7 @@
  * assert_close(actual, expected, rtol, atol): |actual - expected| <= atol + rtol * |expected|.
  * cmocka 1.1.5 has only a float comparison, so doubles get this one.
  */
-#define assert_close(actual, expected, rtol, atol)                                                 \
+#define assert_close(actual, expected, rtol, atol) \
     keta_test_assert_close((actual), (expected), (rtol), (atol), #actual, __FILE__, __LINE__)
 
 static inline void keta_test_assert_close(double actual, double expected, double rtol, double atol,

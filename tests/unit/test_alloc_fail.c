@@ -29,8 +29,9 @@ static const struct {
     {keta_score_text, "bprs", "{\"items\":[1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2]}"},
     {keta_score_text, "ybocs", "{\"items\":[1,2,3,4,0,1,2,3,4,0]}"},
     {keta_outcome_text, "phq9", "{\"baseline\":21,\"current\":9}"},
-    {keta_outcome_text, "madrs", "{\"baseline\":34,\"current\":11,\"definitions\":"
-                                 "{\"remission_max\":10,\"response_percent\":40}}"},
+    {keta_outcome_text, "madrs",
+     "{\"baseline\":34,\"current\":11,\"definitions\":"
+     "{\"remission_max\":10,\"response_percent\":40}}"},
 };
 
 static void every_allocation_failure_is_clean(void **state)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, running and testing keta needs.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+packages=(
+    # build
+    gcc make cmake ninja-build pkg-config
+    # libraries
+    libjansson-dev libsodium-dev
+    # tests, sanitizers, fuzzing, style
+    libcmocka-dev clang libclang-rt-14-dev clang-format
+    # documentation
+    scdoc mandoc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
