@@ -24,15 +24,18 @@ step() { # name, command...
 }
 
 ctest_in() { (cd "$1" && shift && ctest --output-on-failure -j2 "$@"); }
+ctest_sanitized() {
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest_in build-asan
+}
 
 step "banned functions" scripts/check-banned.sh
 step "format" scripts/check-format.sh
 step "build (release, -Werror)" scripts/build.sh build
 step "tests (release)" ctest_in build
 step "build (ASan+UBSan)" scripts/build.sh build-asan -DKETA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-step "tests (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest_in build-asan
-step "man page lint" mandoc -Tlint -W warning build/keta.1
+step "tests (ASan+UBSan)" ctest_sanitized
+step "man page lint" mandoc -Tlint -W error build/keta.1
 if [ "${KETA_FUZZ_SECONDS:-20}" != 0 ]; then
     step "fuzz (${KETA_FUZZ_SECONDS:-20}s per target)" scripts/fuzz.sh "${KETA_FUZZ_SECONDS:-20}"
 fi
