@@ -9,7 +9,7 @@ packages=(
     # libraries
     libjansson-dev libsodium-dev
     # tests, sanitizers, fuzzing, style
-    libcmocka-dev clang libclang-rt-14-dev clang-format
+    libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy
     # documentation
     scdoc mandoc
 )

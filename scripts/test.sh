@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test keta has, on a fresh Debian 12 machine too: installs what it needs,
-# then style checks, the release build's suite, the whole suite again under
+# then style checks (banned functions, clang-format, clang-tidy), the release build's suite, the whole suite again under
 # AddressSanitizer + UndefinedBehaviorSanitizer (with LeakSanitizer), the man page lint,
 # and a bounded libFuzzer run of every decoder. Exits non-zero if any step fails.
 # KETA_FUZZ_SECONDS sets the fuzzing time per target (default 20; 0 skips fuzzing).
@@ -33,6 +33,7 @@ step "banned functions" scripts/check-banned.sh
 step "format" scripts/check-format.sh
 step "build (release, -Werror)" scripts/build.sh build
 step "tests (release)" ctest_in build
+step "clang-tidy" scripts/lint.sh build
 step "build (ASan+UBSan)" scripts/build.sh build-asan -DKETA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 step "tests (ASan+UBSan)" ctest_sanitized
 step "man page lint" mandoc -Tlint -W error build/keta.1

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Default bounds for a request document. */
-#define KETA_JSON_MAX_BYTES (1024 * 1024)
+#define KETA_JSON_MAX_BYTES ((size_t)1024 * 1024)
 #define KETA_JSON_MAX_DEPTH 32
 
 /*

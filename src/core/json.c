@@ -102,7 +102,10 @@ static void pointer_join(char *dst, size_t cap, const char *path, const char *ke
             dst[n++] = '~';
             dst[n++] = '1';
         } else {
-            dst[n++] = (unsigned char)*k < 0x20 ? '?' : *k;
+            char ch = *k;
+            if ((unsigned char)ch < 0x20)
+                ch = '?';
+            dst[n++] = ch;
         }
     }
     dst[n < cap ? n : cap - 1] = '\0';
@@ -112,8 +115,12 @@ static void pointer_join(char *dst, size_t cap, const char *path, const char *ke
 static void printable(char *dst, size_t cap, const char *s)
 {
     size_t n = 0;
-    for (; *s != '\0' && n + 4 < cap; s++)
-        dst[n++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+    for (; *s != '\0' && n + 4 < cap; s++) {
+        char ch = *s;
+        if ((unsigned char)ch < 0x20 || ch == 0x7f)
+            ch = '?';
+        dst[n++] = ch;
+    }
     if (*s != '\0' && n + 3 < cap) {
         memcpy(dst + n, "...", 3);
         n += 3;
