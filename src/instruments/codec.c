@@ -8,7 +8,7 @@
 
 #include "internal.h"
 
-static keta_err unknown_instrument(const char *id, keta_error *err)
+keta_err keta__unknown_instrument(const char *id, keta_error *err)
 {
     char list[256] = "";
     size_t n = 0;
@@ -49,7 +49,7 @@ keta_err keta_score_json(const char *instrument_id, const json_t *request, json_
     *out = NULL;
     const keta_instrument *ins = keta_instrument_find(instrument_id);
     if (ins == NULL)
-        return unknown_instrument(instrument_id, err);
+        return keta__unknown_instrument(instrument_id, err);
     static const char *const keys[] = {"items", "options", NULL};
     static const char *const required[] = {"items", NULL};
     keta_err rc = keta_json_check_keys(request, "", keys, required, err);

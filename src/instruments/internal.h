@@ -25,4 +25,7 @@ keta_err keta__score_cssrs(const keta_instrument *ins, const keta_score_options 
 /* KETA_ECOUNT unless n is a number of items the instrument accepts. */
 keta_err keta__check_count(const keta_instrument *ins, size_t n, keta_error *err);
 
+/* KETA_ENOTFOUND for an unknown instrument id, listing the known ones. */
+keta_err keta__unknown_instrument(const char *id, keta_error *err);
+
 #endif

@@ -131,10 +131,8 @@ keta_err keta_outcome_json(const char *instrument_id, const json_t *request, jso
 {
     *out = NULL;
     const keta_instrument *ins = keta_instrument_find(instrument_id);
-    if (ins == NULL) {
-        /* Reuse the scorer's wording of the unknown-instrument error. */
-        return keta_score_json(instrument_id, request, out, err);
-    }
+    if (ins == NULL)
+        return keta__unknown_instrument(instrument_id, err);
     if (!ins->has_total) {
         keta_outcome unused;
         return keta_outcome_compute(ins, 0, 0, NULL, &unused, err);
