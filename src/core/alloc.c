@@ -3,6 +3,7 @@
  * injection covers every allocation on a path.
  */
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,17 +14,20 @@ static keta_malloc_fn hook_malloc = malloc;
 static keta_realloc_fn hook_realloc = realloc;
 static keta_free_fn hook_free = free;
 
-/* Failure injection: count allocations; fail from the fail_at-th on (0 = never). */
-static long alloc_count;
-static long fail_at;
+/* Failure injection: count allocations; fail from the fail_at-th on (0 = never). Atomic
+   (relaxed) because every thread allocates; the counts only need to be exact in the
+   single-threaded tests that read them. */
+static atomic_long alloc_count;
+static atomic_long fail_at;
 
 /* Allocations that returned NULL on this thread, injected or real. */
 static _Thread_local unsigned long failed_allocs;
 
 static bool should_fail(void)
 {
-    alloc_count++;
-    return fail_at > 0 && alloc_count >= fail_at;
+    long n = atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed) + 1;
+    long at = atomic_load_explicit(&fail_at, memory_order_relaxed);
+    return at > 0 && n >= at;
 }
 
 unsigned long keta__alloc_failures(void)
@@ -97,8 +101,7 @@ keta_err keta_set_allocator(keta_malloc_fn m, keta_realloc_fn r, keta_free_fn f)
 
 long keta_alloc_fail_after(long nth)
 {
-    long counted = alloc_count;
-    alloc_count = 0;
-    fail_at = nth > 0 ? nth : 0;
+    long counted = atomic_exchange_explicit(&alloc_count, 0, memory_order_relaxed);
+    atomic_store_explicit(&fail_at, nth > 0 ? nth : 0, memory_order_relaxed);
     return counted;
 }
