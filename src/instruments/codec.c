@@ -167,14 +167,16 @@ static json_t *domains_json(const keta_instrument *ins, const keta_score *s)
             if (rc == KETA_OK)
                 rc = keta_json_set(e, "max", int_or_null(v->informed, v->max));
         }
-        if (rc == KETA_OK)
+        /* How the value is derived is descriptor data: `keta instruments --json` carries it,
+           a response carries only the values (it is encoded on every request). */
+        if (rc == KETA_OK && s == NULL)
             rc = keta_json_set(e, "rule",
                                json_string(m->rule == KETA_DOMAIN_SUM && m->n_items == 1
                                                ? "item"
                                                : domain_rule_name(m->rule)));
-        if (rc == KETA_OK)
+        if (rc == KETA_OK && s == NULL)
             rc = keta_json_set(e, "items", item_list(m->items, m->n_items));
-        if (rc == KETA_OK && m->shared_item)
+        if (rc == KETA_OK && s == NULL && m->shared_item)
             rc = keta_json_set(e, "shared_item_not_counted", json_integer(m->shared_item));
         if (rc == KETA_OK)
             rc = keta_json_set(o, keta_domain_name((keta_domain)d), e);
@@ -252,8 +254,6 @@ keta_err keta_score_to_json(const keta_score *s, json_t **out)
                                    int_or_null(s->subscales[i].valid, s->subscales[i].value));
             if (rc == KETA_OK)
                 rc = keta_json_set(e, "max", json_integer(s->subscales[i].max));
-            if (rc == KETA_OK)
-                rc = keta_json_set(e, "items", item_list(def->items, def->n_items));
             if (rc == KETA_OK)
                 rc = keta_json_set(subs, def->name, e);
             else
@@ -342,6 +342,14 @@ keta_err keta_instrument_to_json(const keta_instrument *ins, json_t **out)
         rc = keta_json_set(o, "bands", bands);
     else
         json_decref(bands);
+    json_t *subs = json_object();
+    for (int i = 0; rc == KETA_OK && subs != NULL && i < ins->n_subscales; i++)
+        rc = keta_json_set(subs, ins->subscales[i].name,
+                           item_list(ins->subscales[i].items, ins->subscales[i].n_items));
+    if (rc == KETA_OK)
+        rc = keta_json_set(o, "subscales", subs);
+    else
+        json_decref(subs);
     if (rc == KETA_OK)
         rc = keta_json_set(o, "domains", domains_json(ins, NULL));
     if (rc == KETA_OK) {
