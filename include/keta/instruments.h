@@ -135,7 +135,9 @@ typedef struct keta_instrument {
     keta_cmp remission_cmp;   /* default remission definition */
     int remission_threshold;
     const char *remission_source;
-    int response_percent; /* default response: >= this % reduction from baseline; 0 = none */
+    const char *measure_name; /* quality measure whose denominator needs a baseline, or NULL */
+    int measure_baseline_min; /* a patient enters its denominator with baseline >= this */
+    int response_percent;     /* default response: >= this % reduction from baseline; 0 = none */
     const char *response_source;
     keta_licence licence;
     bool item_text_may_ship;
@@ -264,6 +266,8 @@ typedef struct keta_outcome {
     int remission_threshold;
     char remission_name[32]; /* e.g. "madrs_le_12", "phq9_lt_5", "custom_le_10" */
     const char *remission_source;
+    const char *measure_name;    /* e.g. "nqf0710", or NULL */
+    bool in_measure_denominator; /* baseline qualifies for the measure's denominator */
 } keta_outcome;
 
 /*

@@ -67,6 +67,10 @@ keta_err keta_outcome_compute(const keta_instrument *ins, int baseline, int curr
         (void)snprintf(out->remission_name, sizeof out->remission_name, "%s_%s_%d", ins->id,
                        ins->remission_cmp == KETA_CMP_LT ? "lt" : "le", ins->remission_threshold);
     }
+    if (ins->measure_name != NULL) {
+        out->measure_name = ins->measure_name;
+        out->in_measure_denominator = baseline >= ins->measure_baseline_min;
+    }
     if (out->has_remission_rule)
         out->remission = out->remission_cmp == KETA_CMP_LT ? current < out->remission_threshold
                                                            : current <= out->remission_threshold;
@@ -114,6 +118,11 @@ static keta_err outcome_to_json(const keta_outcome *oc, json_t **out)
                                      "threshold", oc->remission_threshold, "source",
                                      oc->remission_source));
     }
+    if (rc == KETA_OK && oc->measure_name != NULL)
+        rc = keta_json_set(o, "measure",
+                           json_pack("{s:s,s:b,s:b}", "name", oc->measure_name, "in_denominator",
+                                     oc->in_measure_denominator, "remission",
+                                     oc->in_measure_denominator && oc->remission));
     if (rc == KETA_OK)
         rc = keta_json_set(o, "definitions", defs);
     else

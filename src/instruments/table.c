@@ -68,6 +68,9 @@ static const keta_instrument instruments[] = {
         .remission_cmp = KETA_CMP_LT,
         .remission_threshold = 5,
         .remission_source = "NCQA/MNCM; NQF 0710 and 1884 (clinic.md §2)",
+        /* NQF 0710 counts a patient whose index PHQ-9 is > 9 (clinic.md §6 scenario 15). */
+        .measure_name = "nqf0710",
+        .measure_baseline_min = 10,
         .response_percent = 50,
         .response_source = "NCQA/MNCM; NQF 0710 and 1884 (clinic.md §2)",
         .licence = KETA_LICENCE_FREE,
