@@ -56,7 +56,8 @@ int main(int argc, char **argv)
             for (int i = 0; i < 1000; i++) {
                 json_t *out;
                 keta_error err;
-                if (keta_score_text(requests[r].id, requests[r].input, len, &out, &err) != KETA_OK) {
+                if (keta_score_text(requests[r].id, requests[r].input, len, &out, &err) !=
+                    KETA_OK) {
                     fprintf(stderr, "%s: %s\n", requests[r].id, err.message);
                     return 1;
                 }
