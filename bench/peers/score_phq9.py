@@ -1,16 +1,36 @@
-# What a clinic analyst would otherwise write: PHQ-9 from JSON in Python (sum, band, item 9),
-# with json.loads and json.dumps, timed the same way as bench_score's phq9 line.
+# What a clinic analyst would otherwise write: PHQ-9 scored from JSON in plain Python, producing
+# the same fields as `keta score phq9` (validation, total, band, missing items, item-9 alert with
+# its rule and action, the eight symptom areas, LOINC), timed the same way as bench_score.
 import json, sys, time
 
+DOMAINS = [("low_mood", 2), ("anhedonia", 1), ("fatigue", 4), ("concentration", 7),
+           ("hopelessness", 6), ("suicidal_thoughts", 9), ("sleep", 3), ("appetite", 5)]
+BANDS = [(4, "minimal"), (9, "mild"), (14, "moderate"), (19, "moderately_severe"), (27, "severe")]
+
 def score(text):
-    items = json.loads(text)["items"]
-    if len(items) != 9 or any(not isinstance(v, int) or v < 0 or v > 3 for v in items):
-        raise ValueError("bad items")
-    total = sum(items)
-    band = ("minimal" if total < 5 else "mild" if total < 10 else "moderate" if total < 15
-            else "moderately_severe" if total < 20 else "severe")
-    alerts = [{"code": "suicidal_ideation", "item": 9, "value": items[8]}] if items[8] > 0 else []
-    return json.dumps({"instrument": "phq9", "total": total, "severity": band, "alerts": alerts})
+    req = json.loads(text)
+    if set(req) - {"items", "options"} or "items" not in req:
+        raise ValueError("unknown or missing field")
+    items = req["items"]
+    if len(items) not in (9, 10):
+        raise ValueError("phq9 takes 9 items")
+    for i, v in enumerate(items):
+        if v is not None and (type(v) is not int or not 0 <= v <= 3):
+            raise ValueError(f"/items/{i + 1}")
+    missing = [i + 1 for i, v in enumerate(items[:9]) if v is None]
+    total = None if missing else sum(items[:9])
+    band = None if total is None else next(name for hi, name in BANDS if total <= hi)
+    alerts = []
+    if items[8] is not None and items[8] > 0:
+        alerts.append({"code": "suicidal_ideation", "item": 9, "value": items[8],
+                       "rule": "phq9.item9_positive",
+                       "action": "structured suicide risk assessment (C-SSRS screen) before the "
+                                 "visit ends and before the next dose"})
+    domains = {name: {"value": items[i - 1], "max": 3 if items[i - 1] is not None else None}
+               for name, i in DOMAINS}
+    return json.dumps({"instrument": "phq9", "instrument_version": "1", "complete": not missing,
+                       "total": total, "severity": band, "missing": missing, "alerts": alerts,
+                       "domains": domains, "loinc_total": "44261-6"}, separators=(",", ":"))
 
 seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 0.5
 req = '{"items":[1,2,1,0,3,1,2,1,1]}'
