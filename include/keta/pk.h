@@ -207,7 +207,9 @@ typedef struct keta_pk_summary {
     double auc_0_t_ng_h_per_ml;   /* exact, from 0 to the last requested time */
     double auc_0_24h_ng_h_per_ml; /* exact, from 0 to 1440 min */
     double auc_inf_ng_h_per_ml;   /* exact: the tail after the last input in closed form */
-    double time_above_min; /* over the requested times, linear between points; 0 without one */
+    double time_above_min;   /* over the requested times, linear between points; 0 without one */
+    double ce_max_ng_per_ml; /* effect site, maximum over the requested times (parent only) */
+    double ce_tmax_min;
 } keta_pk_summary;
 
 /* Caller-owned result of keta_pk_simulate. */

@@ -237,7 +237,7 @@ static json_t *number_array(const double *v, size_t n)
     return a;
 }
 
-static json_t *summary_json(const keta_pk_summary *s, bool threshold)
+static json_t *summary_json(const keta_pk_summary *s, bool threshold, bool effect)
 {
     json_t *o = json_object();
     keta_err rc = o ? KETA_OK : KETA_ENOMEM;
@@ -253,6 +253,10 @@ static json_t *summary_json(const keta_pk_summary *s, bool threshold)
         rc = keta_json_set(o, "auc_inf_ng_h_per_ml", json_real(s->auc_inf_ng_h_per_ml));
     if (rc == KETA_OK && threshold)
         rc = keta_json_set(o, "time_above_threshold_min", json_real(s->time_above_min));
+    if (rc == KETA_OK && effect)
+        rc = keta_json_set(o, "ce_max_ng_per_ml", json_real(s->ce_max_ng_per_ml));
+    if (rc == KETA_OK && effect)
+        rc = keta_json_set(o, "ce_tmax_min", json_real(s->ce_tmax_min));
     if (rc != KETA_OK) {
         json_decref(o);
         return NULL;
@@ -299,9 +303,10 @@ keta_err keta__pk_result_to_json(const keta_pk_request *req, const keta_pk_resul
         json_decref(w);
     bool thr = req->threshold_ng_per_ml > 0;
     if (rc == KETA_OK)
-        rc = keta_json_set(o, "summary", summary_json(&res->summary, thr));
+        rc = keta_json_set(o, "summary", summary_json(&res->summary, thr, true));
     if (rc == KETA_OK && res->metabolite_ng_per_ml != NULL)
-        rc = keta_json_set(o, "metabolite_summary", summary_json(&res->metabolite_summary, false));
+        rc = keta_json_set(o, "metabolite_summary",
+                           summary_json(&res->metabolite_summary, false, false));
     if (rc != KETA_OK) {
         json_decref(o);
         return rc;

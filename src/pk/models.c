@@ -237,31 +237,31 @@ static const keta_pk_model models[] = {
 
 /*
  * Racemic defaults of the extravascular routes. No absorption rate constant is published for
- * IM, intranasal or sublingual ketamine in the stored sources (pkpd.md §1.4), so each ka is
- * chosen to put the plasma peak where the literature puts it, and can be set per dose.
+ * adult IM, intranasal or sublingual ketamine in the stored sources (pkpd.md §1.4). Each ka
+ * below was chosen (by bisection with this engine) so that the Kamp 2020 adult set peaks at the
+ * time the literature reports after 35 mg; a clinic can set ka per dose ("ka_per_min"). Models
+ * with fast distribution (Domino) peak earlier for the same ka.
  */
 static const keta_pk_route_info routes[KETA_PK_ROUTE_COUNT] = {
     [KETA_PK_IV] = {"iv", 1.0, 0.0, "intravenous", "-"},
-    [KETA_PK_IM] = {"im", 0.93, 0.3,
+    [KETA_PK_IM] = {"im", 0.93, 0.058,
                     "Clements 1982 J Pharm Sci, via secondary sources (pkpd.md §1.4)",
-                    "not published; 0.3/min (absorption t1/2 2.3 min) puts the Cp peak within "
-                    "the 5-15 min reported after IM injection (pkpd.md §1.4)"},
-    [KETA_PK_INTRANASAL] = {"intranasal", 0.45, 0.15,
-                            "Yanagihara 2003 Biopharm Drug Dispos 24:37 "
-                            "(pkpd.md §1.4)",
-                            "not published; 0.15/min puts the Cp peak near the 14-23 min "
-                            "reported for racemic sprays (Pharmacotherapy 2022;42:298)"},
-    [KETA_PK_SUBLINGUAL] = {"sublingual", 0.29, 0.055,
-                            "Rolan 2014 Br J Clin Pharmacol 77:1011 "
-                            "(pkpd.md §1.4)",
-                            "not published; 0.055/min puts the Cp peak near the 0.75 h "
-                            "reported by Rolan 2014"},
-    [KETA_PK_ORAL] = {"oral", 0.20, 0.035,
-                      "Yanagihara 2003 (~20%); Chong 2006 23 +/- 9% "
-                      "(pkpd.md §1.4)",
-                      "0.035/min puts the Cp peak near the adult 0.96 h of Chong 2006; the only "
-                      "published ka (Brunette 2011, burned children: t1/2 59 min = 0.0117/min, "
-                      "BSV 148%) gives a later peak"},
+                    "not published; 0.058/min puts the kamp2020 Cp peak at 10 min, the middle "
+                    "of the 5-15 min reported after IM injection (pkpd.md §1.4)"},
+    [KETA_PK_INTRANASAL] = {"intranasal", 0.45, 0.026,
+                            "Yanagihara 2003 Biopharm Drug Dispos 24:37 (pkpd.md §1.4)",
+                            "not published; 0.026/min puts the kamp2020 Cp peak at 18 min, "
+                            "within the 14-23 min of racemic sprays (Pharmacotherapy "
+                            "2022;42:298 Table 6)"},
+    [KETA_PK_SUBLINGUAL] = {"sublingual", 0.29, 0.012,
+                            "Rolan 2014 Br J Clin Pharmacol 77:1011 (pkpd.md §1.4)",
+                            "not published; 0.012/min puts the kamp2020 Cp peak at 45 min, the "
+                            "0.75 h of Rolan 2014"},
+    [KETA_PK_ORAL] = {"oral", 0.20, 0.0117,
+                      "Yanagihara 2003 (~20%); Chong 2006 23 +/- 9% (pkpd.md §1.4)",
+                      "Brunette 2011 Paediatr Anaesth 21:653: absorption half-time 59 min "
+                      "(ln 2 / 59 = 0.0117/min; BSV 148%); the kamp2020 Cp then peaks near the "
+                      "adult 0.96 h of Chong 2006"},
 };
 
 size_t keta_pk_model_count(void)

@@ -556,6 +556,11 @@ keta_err keta_pk_simulate(const keta_pk_request *req, keta_pk_result *res, keta_
     /* mg.min/L -> ng.h/mL */
     const double auc_unit = 1000.0 / 60.0;
     summarise(req->times_min, res->cp_ng_per_ml, nt, req->threshold_ng_per_ml, &res->summary);
+    keta_pk_summary ce;
+    memset(&ce, 0, sizeof ce);
+    summarise(req->times_min, res->ce_ng_per_ml, nt, 0, &ce);
+    res->summary.ce_max_ng_per_ml = ce.cmax_ng_per_ml;
+    res->summary.ce_tmax_min = ce.tmax_min;
     res->summary.auc_0_t_ng_h_per_ml = auc_unit * auc_t;
     res->summary.auc_0_24h_ng_h_per_ml = auc_unit * auc24;
     res->summary.auc_inf_ng_h_per_ml =
