@@ -260,8 +260,8 @@ static const keta_pk_route_info routes[KETA_PK_ROUTE_COUNT] = {
     [KETA_PK_ORAL] = {"oral", 0.20, 0.0117,
                       "Yanagihara 2003 (~20%); Chong 2006 23 +/- 9% (pkpd.md §1.4)",
                       "Brunette 2011 Paediatr Anaesth 21:653: absorption half-time 59 min "
-                      "(ln 2 / 59 = 0.0117/min; BSV 148%); the kamp2020 Cp then peaks near the "
-                      "adult 0.96 h of Chong 2006"},
+                      "(ln 2 / 59 = 0.0117/min; BSV 148%, children); the kamp2020 Cp then peaks "
+                      "at 47 min, before the adult 0.96 h of Chong 2006"},
 };
 
 size_t keta_pk_model_count(void)
