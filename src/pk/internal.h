@@ -50,6 +50,13 @@ typedef struct pk_micro {
 } pk_micro;
 void pk__micro(const keta_pk_model *m, double weight_kg, pk_micro *out);
 
+/*
+ * Build the system of req's model for req's patient with effect-site rate ke0 (1/min); depots
+ * for the routes req's doses use. wide is scratch of PK_MAX_STATES^2 doubles. req must have
+ * passed validation (weight, age, routes).
+ */
+void pk__build(const keta_pk_request *req, double ke0, pk_system *s, double *wide);
+
 /* Encode res (for req) as the JSON answer of keta pk simulate. */
 keta_err keta__pk_result_to_json(const keta_pk_request *req, const keta_pk_result *res,
                                  json_t **out);

@@ -446,6 +446,35 @@ static void warn_ranges(const keta_pk_request *req, keta_pk_result *res)
              m->id, m->metabolite);
 }
 
+void pk__build(const keta_pk_request *req, double ke0, pk_system *s, double *wide)
+{
+    memset(s, 0, sizeof *s);
+    memset(wide, 0, sizeof(double) * PK_MAX_STATES * PK_MAX_STATES);
+    s->met = s->met_auc = s->nasal = s->swallowed = s->oral = s->liver = -1;
+    for (int r = 0; r < KETA_PK_ROUTE_COUNT; r++)
+        s->depot[r] = -1;
+    if (req->model->structure == KETA_PK_HEPATOPORTAL)
+        build_hepatoportal(req, ke0, s, wide);
+    else
+        build_mammillary(req, ke0, s, wide);
+    compact(s, wide);
+    if (req->model->structure != KETA_PK_MAMMILLARY)
+        return;
+    for (int r = KETA_PK_IM; r < KETA_PK_ROUTE_COUNT; r++) {
+        if (s->depot[r] < 0)
+            continue;
+        double ka = keta_pk_route_default((keta_pk_route)r)->ka_per_min;
+        /* validate() made every dose of a route carry the same ka */
+        for (size_t i = 0; i < req->n_doses; i++)
+            if (req->doses[i].route == (keta_pk_route)r && req->doses[i].ka_per_min > 0) {
+                ka = req->doses[i].ka_per_min;
+                break;
+            }
+        s->a[s->depot[r] * s->n + s->depot[r]] = -ka;
+        s->a[s->central * s->n + s->depot[r]] = ka;
+    }
+}
+
 keta_err keta_pk_simulate(const keta_pk_request *req, keta_pk_result *res, keta_error *err)
 {
     memset(res, 0, sizeof *res);
@@ -456,7 +485,7 @@ keta_err keta_pk_simulate(const keta_pk_request *req, keta_pk_result *res, keta_
     res->ke0_per_min = ke0;
 
     pk_system *s = NULL;
-    double *wide = NULL, *bp = NULL;
+    double *wide = NULL, *bp = NULL; /* wide: A before its size is known (stride PK_MAX_STATES) */
     pk_input *in = NULL;
     step_cache *cache = NULL;
     size_t nt = req->n_times;
@@ -475,31 +504,8 @@ keta_err keta_pk_simulate(const keta_pk_request *req, keta_pk_result *res, keta_
         goto out;
     }
     res->n_times = nt;
-    memset(s, 0, sizeof *s);
-    memset(wide, 0, sizeof(double) * PK_MAX_STATES * PK_MAX_STATES);
     memset(cache, 0, sizeof(step_cache) * CACHE_ENTRIES);
-    s->met = s->met_auc = s->nasal = s->swallowed = s->oral = s->liver = -1;
-    for (int r = 0; r < KETA_PK_ROUTE_COUNT; r++)
-        s->depot[r] = -1;
-    if (req->model->structure == KETA_PK_HEPATOPORTAL)
-        build_hepatoportal(req, ke0, s, wide);
-    else
-        build_mammillary(req, ke0, s, wide);
-    compact(s, wide);
-    if (req->model->structure == KETA_PK_MAMMILLARY)
-        for (int r = KETA_PK_IM; r < KETA_PK_ROUTE_COUNT; r++) {
-            if (s->depot[r] < 0)
-                continue;
-            double ka = keta_pk_route_default((keta_pk_route)r)->ka_per_min;
-            /* validate() made every dose of a route carry the same ka */
-            for (size_t i = 0; i < req->n_doses; i++)
-                if (req->doses[i].route == (keta_pk_route)r && req->doses[i].ka_per_min > 0) {
-                    ka = req->doses[i].ka_per_min;
-                    break;
-                }
-            s->a[s->depot[r] * s->n + s->depot[r]] = -ka;
-            s->a[s->central * s->n + s->depot[r]] = ka;
-        }
+    pk__build(req, ke0, s, wide);
     warn_ranges(req, res);
 
     size_t n_in = expand_doses(req, s, in), nb = 0;
