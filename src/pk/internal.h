@@ -57,6 +57,14 @@ void pk__micro(const keta_pk_model *m, double weight_kg, pk_micro *out);
  */
 void pk__build(const keta_pk_request *req, double ke0, pk_system *s, double *wide);
 
+/* Append a printf-style warning to warnings[*n] unless KETA_PK_MAX_WARNINGS are there. */
+void pk__warn(char (*warnings)[KETA_PK_WARNING_BYTES], int *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Warn when patient p is outside the age or weight range model m was built on. */
+void pk__warn_ranges(const keta_pk_model *m, const keta_pk_patient *p,
+                     char (*warnings)[KETA_PK_WARNING_BYTES], int *n);
+
 /* Encode res (for req) as the JSON answer of keta pk simulate. */
 keta_err keta__pk_result_to_json(const keta_pk_request *req, const keta_pk_result *res,
                                  json_t **out);

@@ -30,18 +30,6 @@ typedef struct step_cache {
     double phi[PK_MAX_STATES * PK_MAX_STATES];
 } step_cache;
 
-static void warn(keta_pk_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void warn(keta_pk_result *res, const char *fmt, ...)
-{
-    if (res->n_warnings >= KETA_PK_MAX_WARNINGS)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    (void)vsnprintf(res->warnings[res->n_warnings++], KETA_PK_WARNING_BYTES, fmt, ap);
-    va_end(ap);
-}
-
 static int add_state(pk_system *s)
 {
     return s->n++;
@@ -428,22 +416,37 @@ static void summarise(const double *t, const double *c, size_t n, double thresho
     sum->time_above_min = above;
 }
 
+void pk__warn(char (*warnings)[KETA_PK_WARNING_BYTES], int *n, const char *fmt, ...)
+{
+    if (*n >= KETA_PK_MAX_WARNINGS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(warnings[(*n)++], KETA_PK_WARNING_BYTES, fmt, ap);
+    va_end(ap);
+}
+
+void pk__warn_ranges(const keta_pk_model *m, const keta_pk_patient *p,
+                     char (*warnings)[KETA_PK_WARNING_BYTES], int *n)
+{
+    if (p->age_y < m->age_min_y || p->age_y > m->age_max_y)
+        pk__warn(warnings, n, "age %g y is outside the range of %s (%g-%g y): extrapolated",
+                 p->age_y, m->id, m->age_min_y, m->age_max_y);
+    if (p->weight_kg < m->weight_min_kg || p->weight_kg > m->weight_max_kg)
+        pk__warn(warnings, n, "weight %g kg is outside the range of %s (%g-%g kg): extrapolated",
+                 p->weight_kg, m->id, m->weight_min_kg, m->weight_max_kg);
+}
+
 static void warn_ranges(const keta_pk_request *req, keta_pk_result *res)
 {
     const keta_pk_model *m = req->model;
-    const keta_pk_patient *p = &req->patient;
-    if (p->age_y < m->age_min_y || p->age_y > m->age_max_y)
-        warn(res, "age %g y is outside the range of %s (%g-%g y): extrapolated", p->age_y, m->id,
-             m->age_min_y, m->age_max_y);
-    if (p->weight_kg < m->weight_min_kg || p->weight_kg > m->weight_max_kg)
-        warn(res, "weight %g kg is outside the range of %s (%g-%g kg): extrapolated", p->weight_kg,
-             m->id, m->weight_min_kg, m->weight_max_kg);
+    pk__warn_ranges(m, &req->patient, res->warnings, &res->n_warnings);
     if (m->structure == KETA_PK_MAMMILLARY && m->metabolite != NULL &&
         route_used(req, KETA_PK_ORAL))
-        warn(res,
-             "%s: first-pass %s formation after oral doses is not modelled; the "
-             "metabolite is under-predicted",
-             m->id, m->metabolite);
+        pk__warn(res->warnings, &res->n_warnings,
+                 "%s: first-pass %s formation after oral doses is not modelled; the "
+                 "metabolite is under-predicted",
+                 m->id, m->metabolite);
 }
 
 void pk__build(const keta_pk_request *req, double ke0, pk_system *s, double *wide)
