@@ -253,6 +253,55 @@ typedef struct keta_pk_derived {
 keta_err keta_pk_model_derive(const keta_pk_model *m, double weight_kg, keta_pk_derived *out,
                               keta_error *err);
 
+/* ---- target-controlled infusion ------------------------------------------------------------- */
+
+#define KETA_PK_TCI_MAX_MIN        1440.0 /* longest programme */
+#define KETA_PK_TCI_MIN_PERIOD_MIN (1.0 / 60.0)
+#define KETA_PK_TCI_PERIOD_MIN     (10.0 / 60.0) /* default update period: 10 s, as STANPUMP */
+
+/* A plasma-targeted infusion (IV into the central compartment). */
+typedef struct keta_pk_tci_request {
+    const keta_pk_model *model;
+    keta_pk_patient patient;
+    double target_ng_per_ml;  /* plasma target, above 0 */
+    double duration_min;      /* programme length, up to KETA_PK_TCI_MAX_MIN */
+    double period_min;        /* pump update period; 0 selects KETA_PK_TCI_PERIOD_MIN */
+    double max_rate_mg_per_h; /* the pump's limit; 0 means none */
+    double ke0_per_min;       /* 0 selects KETA_PK_KE0_DEFAULT_PER_MIN (Ce is reported) */
+} keta_pk_tci_request;
+
+/* One step of the pump programme: a constant rate from start_min for duration_min. */
+typedef struct keta_pk_tci_segment {
+    double start_min, duration_min, rate_mg_per_h;
+} keta_pk_tci_segment;
+
+/* Caller-owned result of keta_pk_tci; arrays from keta_malloc. */
+typedef struct keta_pk_tci_result {
+    size_t n_segments; /* consecutive periods with the same rate are merged */
+    keta_pk_tci_segment *segments;
+    size_t n_points; /* one per period end */
+    double *times_min, *cp_ng_per_ml, *ce_ng_per_ml;
+    double total_mg;
+    double maintenance_rate_mg_per_h; /* the rate of the last period */
+    int n_warnings;
+    char warnings[KETA_PK_MAX_WARNINGS][KETA_PK_WARNING_BYTES];
+} keta_pk_tci_result;
+
+/*
+ * Plasma TCI (the Bailey/Shafer rule on the exact step matrices): in each period the rate is
+ * (target - Cp the state would reach with no infusion) / (Cp one mg/min would add), floored at
+ * 0 and capped at max_rate. Effect-site targeting is not implemented. Errors as for
+ * keta_pk_simulate (KETA_ERANGE, KETA_ENOMEM). Release res with keta_pk_tci_result_free.
+ */
+keta_err keta_pk_tci(const keta_pk_tci_request *req, keta_pk_tci_result *res, keta_error *err);
+
+/* Release the arrays of res and zero it. NULL is a no-op. */
+void keta_pk_tci_result_free(keta_pk_tci_result *res);
+
+/* Decode a TCI request ({"model", "patient", "target_ng_per_ml", "duration_min",
+   "period_min"?, "max_rate_mg_per_h"?, "ke0_per_min"?}), run it and encode the programme. */
+keta_err keta_pk_tci_text(const char *text, size_t len, json_t **out, keta_error *err);
+
 /* ---- JSON (the contract of `keta pk simulate` and its API route) -------------------------- */
 
 /*

@@ -1,4 +1,4 @@
-/* keta pk: the PK engine's commands (models, simulate). */
+/* keta pk: the PK engine's commands (models, simulate, tci). */
 #include <getopt.h>
 #include <string.h>
 
@@ -62,6 +62,30 @@ static int print_csv(const json_t *out)
     return KETA_EXIT_OK;
 }
 
+static int pk_tci(int argc, char **argv)
+{
+    int pretty = 0;
+    if (argc == 2 && strcmp(argv[1], "--pretty") == 0)
+        pretty = 1;
+    else if (argc != 1)
+        return keta_cli_usage(keta_cli_find("pk"));
+    keta_error err;
+    keta_error_clear(&err);
+    keta_buf in;
+    json_t *out = NULL;
+    int code;
+    keta_err rc = keta_cli_read_stdin(&in, KETA_JSON_MAX_BYTES, &err);
+    if (rc == KETA_OK)
+        rc = keta_pk_tci_text(keta_buf_str(&in), in.len, &out, &err);
+    if (rc != KETA_OK)
+        code = keta_cli_fail("pk tci", rc, &err);
+    else
+        code = keta_cli_print_json("pk tci", out, pretty);
+    json_decref(out);
+    keta_buf_free(&in);
+    return code;
+}
+
 static int pk_simulate(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -105,6 +129,8 @@ int keta_cmd_pk(int argc, char **argv)
         return pk_models(argc - 1, argv + 1);
     if (strcmp(argv[1], "simulate") == 0)
         return pk_simulate(argc - 1, argv + 1);
-    fprintf(stderr, "keta pk: no subcommand '%s'; expected models or simulate\n", argv[1]);
+    if (strcmp(argv[1], "tci") == 0)
+        return pk_tci(argc - 1, argv + 1);
+    fprintf(stderr, "keta pk: no subcommand '%s'; expected models, simulate or tci\n", argv[1]);
     return KETA_EXIT_USAGE;
 }

@@ -30,8 +30,9 @@ const keta_cmd keta_cli_commands[] = {
      "Prints the instrument table: id, items and their range, total range, severity bands,\n"
      "licence, whether item text may ship with keta, and LOINC codes. --json prints every\n"
      "descriptor in full (item ranges, symptom areas, remission defaults, sources).\n"},
-    {"pk", keta_cmd_pk, "pharmacokinetics: list models, simulate a regimen",
-     "keta pk models [--json] | keta pk simulate [--pretty|--csv] < request.json",
+    {"pk", keta_cmd_pk, "pharmacokinetics: list models, simulate a regimen, plan a TCI",
+     "keta pk models [--json] | keta pk simulate [--pretty|--csv] < request.json |\n"
+     "       keta pk tci [--pretty] < target.json",
      "`keta pk models` lists the model table (drug, structure, scaling, studied age and weight,\n"
      "metabolite); --json prints every row in full with parameters, units, variability, route\n"
      "bioavailability and absorption defaults, and sources.\n\n"
@@ -45,7 +46,11 @@ const keta_cmd keta_cli_commands[] = {
      "        "
      "\"doses\":[{\"route\":\"iv\",\"amount_mg\":35,\"start_min\":0,\"duration_min\":40}],\n"
      "        \"times_min\":[0,10,20,40,60,120]}' | keta pk simulate\n\n"
-     "--csv prints t_min,cp_ng_per_ml,ce_ng_per_ml[,metabolite_ng_per_ml] instead.\n"
+     "--csv prints t_min,cp_ng_per_ml,ce_ng_per_ml[,metabolite_ng_per_ml] instead.\n\n"
+     "`keta pk tci` plans a plasma target-controlled infusion: it reads {\"model\", \"patient\",\n"
+     "\"target_ng_per_ml\", \"duration_min\"} (optional \"period_min\", default 10 s, and the\n"
+     "pump's \"max_rate_mg_per_h\") and prints the pump programme (start, duration, rate in\n"
+     "mg/h), the predicted Cp and Ce at each period end, the total and the maintenance rate.\n"
      "Exit status: 0 simulated; 1 input refused (one line on stderr names the field, what was\n"
      "expected and what came); 2 usage; 3 internal error.\n"},
     {"help", keta_cmd_help, "show help for keta or one of its commands", "keta help [COMMAND]",

@@ -51,7 +51,7 @@ static keta_err get_choice(const json_t *obj, const char *path, const char *fiel
                           shown, list);
 }
 
-static keta_err unknown_model(const json_t *v, keta_error *err)
+keta_err pk__unknown_model(const json_t *v, keta_error *err)
 {
     char list[256] = "";
     size_t n = 0;
@@ -67,7 +67,7 @@ static keta_err unknown_model(const json_t *v, keta_error *err)
                           shown, list);
 }
 
-static keta_err decode_patient(const json_t *req, keta_pk_patient *p, keta_error *err)
+keta_err pk__decode_patient(const json_t *req, keta_pk_patient *p, keta_error *err)
 {
     static const char *const keys[] = {"weight_kg", "age_y", "sex", "ancestry", NULL};
     static const char *const required[] = {"weight_kg", "age_y", NULL};
@@ -158,8 +158,8 @@ keta_err keta_pk_simulate_json(const json_t *request, json_t **out, keta_error *
     const json_t *mv = json_object_get(request, "model");
     req.model = keta_pk_model_find(json_string_value(mv));
     if (req.model == NULL)
-        return unknown_model(mv, err);
-    rc = decode_patient(request, &req.patient, err);
+        return pk__unknown_model(mv, err);
+    rc = pk__decode_patient(request, &req.patient, err);
     if (rc == KETA_OK)
         rc = keta_json_get_number(request, "", "ke0_per_min", 0.001, 100, true, &req.ke0_per_min,
                                   NULL, err);
@@ -225,7 +225,7 @@ keta_err keta_pk_simulate_text(const char *text, size_t len, json_t **out, keta_
 /* ---- encoders ---------------------------------------------------------------------------------
  */
 
-static json_t *number_array(const double *v, size_t n)
+json_t *pk__number_array(const double *v, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < n; i++) {
@@ -283,16 +283,16 @@ keta_err keta__pk_result_to_json(const keta_pk_request *req, const keta_pk_resul
     if (rc == KETA_OK)
         rc = keta_json_set(o, "ke0_per_min", json_real(res->ke0_per_min));
     if (rc == KETA_OK)
-        rc = keta_json_set(o, "times_min", number_array(req->times_min, res->n_times));
+        rc = keta_json_set(o, "times_min", pk__number_array(req->times_min, res->n_times));
     if (rc == KETA_OK)
-        rc = keta_json_set(o, "cp_ng_per_ml", number_array(res->cp_ng_per_ml, res->n_times));
+        rc = keta_json_set(o, "cp_ng_per_ml", pk__number_array(res->cp_ng_per_ml, res->n_times));
     if (rc == KETA_OK)
-        rc = keta_json_set(o, "ce_ng_per_ml", number_array(res->ce_ng_per_ml, res->n_times));
+        rc = keta_json_set(o, "ce_ng_per_ml", pk__number_array(res->ce_ng_per_ml, res->n_times));
     if (rc == KETA_OK && res->metabolite_ng_per_ml != NULL) {
         rc = keta_json_set(o, "metabolite", json_string(m->metabolite));
         if (rc == KETA_OK)
             rc = keta_json_set(o, "metabolite_ng_per_ml",
-                               number_array(res->metabolite_ng_per_ml, res->n_times));
+                               pk__number_array(res->metabolite_ng_per_ml, res->n_times));
     }
     json_t *w = json_array();
     for (int i = 0; w != NULL && rc == KETA_OK && i < res->n_warnings; i++)
@@ -402,11 +402,11 @@ static keta_err derived_json(const keta_pk_model *m, double weight_kg, json_t *o
     keta_err rc = e ? KETA_OK : KETA_ENOMEM;
     rc = set_num(e, "weight_kg", weight_kg, rc);
     if (rc == KETA_OK)
-        rc = keta_json_set(e, "v_l", number_array(d.v_l, (size_t)d.n_cmt));
+        rc = keta_json_set(e, "v_l", pk__number_array(d.v_l, (size_t)d.n_cmt));
     if (rc == KETA_OK)
-        rc = keta_json_set(e, "cl_l_per_min", number_array(d.cl_l_per_min, (size_t)d.n_cmt));
+        rc = keta_json_set(e, "cl_l_per_min", pk__number_array(d.cl_l_per_min, (size_t)d.n_cmt));
     if (rc == KETA_OK)
-        rc = keta_json_set(e, "half_life_min", number_array(d.half_life_min, (size_t)d.n_cmt));
+        rc = keta_json_set(e, "half_life_min", pk__number_array(d.half_life_min, (size_t)d.n_cmt));
     if (rc == KETA_OK)
         return keta_json_set(o, "derived", e);
     json_decref(e);

@@ -65,6 +65,11 @@ void pk__warn(char (*warnings)[KETA_PK_WARNING_BYTES], int *n, const char *fmt, 
 void pk__warn_ranges(const keta_pk_model *m, const keta_pk_patient *p,
                      char (*warnings)[KETA_PK_WARNING_BYTES], int *n);
 
+/* Codec helpers shared by the simulate and TCI decoders (codec.c). */
+keta_err pk__unknown_model(const json_t *v, keta_error *err);
+keta_err pk__decode_patient(const json_t *req, keta_pk_patient *p, keta_error *err);
+json_t *pk__number_array(const double *v, size_t n);
+
 /* Encode res (for req) as the JSON answer of keta pk simulate. */
 keta_err keta__pk_result_to_json(const keta_pk_request *req, const keta_pk_result *res,
                                  json_t **out);

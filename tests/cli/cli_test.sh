@@ -79,6 +79,8 @@ run '' pk models
 check "pk models" $([ $code -eq 0 ] && [[ $out == *'domino1984'*'perezruixo2021'*'noresketamine'* ]]; echo $?) "$out"
 run '' pk models --json
 check "pk models json" $([ $code -eq 0 ] && [[ $out == *'"id": "kamp2020"'* ]]; echo $?) "${out:0:200}"
+run '{"model":"kamp2020","patient":{"weight_kg":70,"age_y":45},"target_ng_per_ml":200,"duration_min":5}' pk tci
+check "pk tci" $([ $code -eq 0 ] && [[ $out == *'"programme":[{"start_min":0.0'* ]]; echo $?) "${out:0:200}"
 run '' pk frobnicate
 check "pk unknown subcommand" $([ $code -eq 2 ]; echo $?) "$code"
 

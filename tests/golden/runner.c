@@ -48,6 +48,13 @@ static keta_err run_pk_simulate(const char *arg, const char *input, size_t len, 
     return keta_pk_simulate_text(input, len, out, err);
 }
 
+static keta_err run_pk_tci(const char *arg, const char *input, size_t len, json_t **out,
+                           keta_error *err)
+{
+    (void)arg;
+    return keta_pk_tci_text(input, len, out, err);
+}
+
 /* run: pk_model ID [WEIGHT_KG]: the descriptor, with derived values at the weight (70 kg). */
 static keta_err run_pk_model(const char *arg, const char *input, size_t len, json_t **out,
                              keta_error *err)
@@ -78,7 +85,7 @@ static const struct {
 } runs[] = {
     {"score", keta_score_text},     {"outcome", keta_outcome_text},
     {"instrument", run_instrument}, {"pk_simulate", run_pk_simulate},
-    {"pk_model", run_pk_model},
+    {"pk_model", run_pk_model},     {"pk_tci", run_pk_tci},
 };
 
 /* Resolve a JSON pointer; NULL when absent. */
