@@ -492,6 +492,52 @@ static void allocation_failure(void **state)
     }
 }
 
+/* Plasma TCI holds Cp on target and every allocation of it may fail cleanly. */
+static void tci_holds_target(void **state)
+{
+    (void)state;
+    keta_pk_tci_request q;
+    memset(&q, 0, sizeof q);
+    q.model = keta_pk_model_find("domino1984");
+    q.patient.weight_kg = 70;
+    q.patient.age_y = 45;
+    q.target_ng_per_ml = 150;
+    q.duration_min = 120;
+    keta_pk_tci_result res;
+    assert_int_equal(keta_pk_tci(&q, &res, NULL), KETA_OK);
+    assert_int_equal(res.n_points, 720);
+    for (size_t i = 0; i < res.n_points; i++)
+        assert_close(res.cp_ng_per_ml[i], 150, 1e-9, 0);
+    double sum = 0;
+    for (size_t i = 0; i < res.n_segments; i++) {
+        assert_true(res.segments[i].rate_mg_per_h >= 0);
+        sum += res.segments[i].rate_mg_per_h / 60 * res.segments[i].duration_min;
+    }
+    assert_close(sum, res.total_mg, 1e-9, 0);
+    keta_pk_tci_result_free(&res);
+    q.target_ng_per_ml = -1;
+    keta_error err;
+    assert_int_equal(keta_pk_tci(&q, &res, &err), KETA_ERANGE);
+    assert_string_equal(err.field, "/target_ng_per_ml");
+    keta_pk_tci_result_free(&res);
+
+    const char *text = "{\"model\":\"kamp2020\"," PT ",\"target_ng_per_ml\":200,"
+                       "\"duration_min\":2}";
+    json_t *out = NULL;
+    (void)keta_alloc_fail_after(0);
+    assert_int_equal(keta_pk_tci_text(text, strlen(text), &out, NULL), KETA_OK);
+    json_decref(out);
+    long n = keta_alloc_fail_after(0);
+    for (long i = 1; i <= n; i++) {
+        out = NULL;
+        (void)keta_alloc_fail_after(i);
+        keta_err rc = keta_pk_tci_text(text, strlen(text), &out, NULL);
+        (void)keta_alloc_fail_after(0);
+        assert_true(rc == KETA_ENOMEM || rc == KETA_OK);
+        json_decref(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +549,7 @@ int main(void)
         cmocka_unit_test(out_of_range_warns),
         cmocka_unit_test(decoder_names_the_field),
         cmocka_unit_test(allocation_failure),
+        cmocka_unit_test(tci_holds_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
