@@ -387,6 +387,38 @@ static void no_subnormals(void **state)
     keta_pk_result_free(&res);
 }
 
+/* Time above a threshold: linear between requested points. */
+static void time_above_threshold(void **state)
+{
+    (void)state;
+    double t[61];
+    for (int i = 0; i <= 60; i++)
+        t[i] = i;
+    keta_pk_dose d = DOSE(KETA_PK_IV, 35, 0, 40);
+    keta_pk_request r = regimen("domino1984", &d, 1);
+    r.times_min = t;
+    r.n_times = 61;
+    r.threshold_ng_per_ml = 1e5; /* never reached */
+    keta_pk_result res;
+    assert_int_equal(keta_pk_simulate(&r, &res, NULL), KETA_OK);
+    assert_close(res.summary.time_above_min, 0, 0, 0);
+    keta_pk_result_free(&res);
+    r.threshold_ng_per_ml = 200; /* crossed once upwards (10-20 min), once down after 40 */
+    assert_int_equal(keta_pk_simulate(&r, &res, NULL), KETA_OK);
+    const double *c = res.cp_ng_per_ml;
+    int i = 0;
+    while (c[i + 1] < 200)
+        i++;
+    double up = i + (200 - c[i]) / (c[i + 1] - c[i]);
+    int k = i + 1;
+    while (c[k + 1] >= 200)
+        k++;
+    double down = k + (c[k] - 200) / (c[k] - c[k + 1]);
+    assert_true(up > 10 && up < 20 && down > 40 && down < 41);
+    assert_close(res.summary.time_above_min, down - up, 1e-12, 0);
+    keta_pk_result_free(&res);
+}
+
 /* ---- warnings and errors -----------------------------------------------------------------------
  */
 
@@ -546,6 +578,7 @@ int main(void)
         cmocka_unit_test(twin_esketamine_nasal),
         cmocka_unit_test(auc_scales_by_f),
         cmocka_unit_test(no_subnormals),
+        cmocka_unit_test(time_above_threshold),
         cmocka_unit_test(out_of_range_warns),
         cmocka_unit_test(decoder_names_the_field),
         cmocka_unit_test(allocation_failure),
