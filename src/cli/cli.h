@@ -43,6 +43,7 @@ int keta_cli_usage(const keta_cmd *cmd);
 int keta_cmd_score(int argc, char **argv);
 int keta_cmd_outcome(int argc, char **argv);
 int keta_cmd_instruments(int argc, char **argv);
+int keta_cmd_pk(int argc, char **argv);
 int keta_cmd_help(int argc, char **argv);
 int keta_cmd_version(int argc, char **argv);
 

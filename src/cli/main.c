@@ -30,6 +30,29 @@ const keta_cmd keta_cli_commands[] = {
      "Prints the instrument table: id, items and their range, total range, severity bands,\n"
      "licence, whether item text may ship with keta, and LOINC codes. --json prints every\n"
      "descriptor in full (item ranges, symptom areas, remission defaults, sources).\n"},
+    {"pk", keta_cmd_pk, "pharmacokinetics: list models, simulate a regimen, plan a TCI",
+     "keta pk models [--json] | keta pk simulate [--pretty|--csv] < request.json |\n"
+     "       keta pk tci [--pretty] < target.json",
+     "`keta pk models` lists the model table (drug, structure, scaling, studied age and weight,\n"
+     "metabolite); --json prints every row in full with parameters, units, variability, route\n"
+     "bioavailability and absorption defaults, and sources.\n\n"
+     "`keta pk simulate` reads a regimen and prints typical-value concentrations (ng/mL) at the\n"
+     "requested times: plasma (cp), effect site (ce, ke0 0.114/min unless \"ke0_per_min\" is\n"
+     "given) and metabolite where the model has one, with Cmax, Tmax, AUC 0-24 h and 0-inf\n"
+     "(ng.h/mL) and warnings (e.g. a patient outside the model's studied range).\n"
+     "Routes: iv (bolus, or infusion with duration_min), im, intranasal, sublingual, oral.\n"
+     "Esketamine nasal doses are 28 mg devices given 5 min apart.\n\n"
+     "  echo '{\"model\":\"domino1984\",\"patient\":{\"weight_kg\":70,\"age_y\":45},\n"
+     "        "
+     "\"doses\":[{\"route\":\"iv\",\"amount_mg\":35,\"start_min\":0,\"duration_min\":40}],\n"
+     "        \"times_min\":[0,10,20,40,60,120]}' | keta pk simulate\n\n"
+     "--csv prints t_min,cp_ng_per_ml,ce_ng_per_ml[,metabolite_ng_per_ml] instead.\n\n"
+     "`keta pk tci` plans a plasma target-controlled infusion: it reads {\"model\", \"patient\",\n"
+     "\"target_ng_per_ml\", \"duration_min\"} (optional \"period_min\", default 10 s, and the\n"
+     "pump's \"max_rate_mg_per_h\") and prints the pump programme (start, duration, rate in\n"
+     "mg/h), the predicted Cp and Ce at each period end, the total and the maintenance rate.\n"
+     "Exit status: 0 simulated; 1 input refused (one line on stderr names the field, what was\n"
+     "expected and what came); 2 usage; 3 internal error.\n"},
     {"help", keta_cmd_help, "show help for keta or one of its commands", "keta help [COMMAND]",
      "Without a command, lists the commands. `man keta` has the same text.\n"},
     {"version", keta_cmd_version, "print the version", "keta version", ""},

@@ -68,9 +68,25 @@ check "instruments table" $([ $code -eq 0 ] && [[ $out == *'phq9'*'44261-6'* ]] 
 run '' instruments --json
 check "instruments json" $([ $code -eq 0 ] && [[ $out == *'"id": "ybocs"'* ]]; echo $?) "${out:0:200}"
 
+pkreq='{"model":"domino1984","patient":{"weight_kg":70,"age_y":45},"doses":[{"route":"iv","amount_mg":35,"start_min":0,"duration_min":40}],"times_min":[0,40]}'
+run "$pkreq" pk simulate
+check "pk simulate" $([ $code -eq 0 ] && [[ $out == *'"cp_ng_per_ml":[0.0,240.35'* ]] && [[ $out == *'"auc_inf_ng_h_per_ml"'* ]]; echo $?) "$out"
+run "$pkreq" pk simulate --csv
+check "pk simulate csv" $([ $code -eq 0 ] && [[ $out == 't_min,cp_ng_per_ml,ce_ng_per_ml'*'40,240.35'* ]]; echo $?) "$out"
+run '{"model":"domino1984","patient":{"weight_kg":400,"age_y":45},"doses":[],"times_min":[0]}' pk simulate
+check "pk refused names field" $([ $code -eq 1 ] && [[ $err == *'/patient/weight_kg'*'got 400'* ]]; echo $?) "$err"
+run '' pk models
+check "pk models" $([ $code -eq 0 ] && [[ $out == *'domino1984'*'perezruixo2021'*'noresketamine'* ]]; echo $?) "$out"
+run '' pk models --json
+check "pk models json" $([ $code -eq 0 ] && [[ $out == *'"id": "kamp2020"'* ]]; echo $?) "${out:0:200}"
+run '{"model":"kamp2020","patient":{"weight_kg":70,"age_y":45},"target_ng_per_ml":200,"duration_min":5}' pk tci
+check "pk tci" $([ $code -eq 0 ] && [[ $out == *'"programme":[{"start_min":0.0'* ]]; echo $?) "${out:0:200}"
+run '' pk frobnicate
+check "pk unknown subcommand" $([ $code -eq 2 ]; echo $?) "$code"
+
 run '' help
 check "help lists commands" $([ $code -eq 0 ] && [[ $out == *'score'*'outcome'*'instruments'* ]]; echo $?) "$out"
-for c in score outcome instruments help version; do
+for c in score outcome instruments pk help version; do
     run '' help $c
     check "help $c" $([ $code -eq 0 ] && [[ $out == *"usage: keta $c"* ]]; echo $?) "$out"
 done

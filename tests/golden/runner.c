@@ -23,6 +23,7 @@
 
 #include "keta/instruments.h"
 #include "keta/json.h"
+#include "keta/pk.h"
 
 #define LINE_MAX_BYTES 65536
 
@@ -40,13 +41,51 @@ static keta_err run_instrument(const char *arg, const char *input, size_t len, j
     return keta_instrument_to_json(ins, out);
 }
 
+static keta_err run_pk_simulate(const char *arg, const char *input, size_t len, json_t **out,
+                                keta_error *err)
+{
+    (void)arg;
+    return keta_pk_simulate_text(input, len, out, err);
+}
+
+static keta_err run_pk_tci(const char *arg, const char *input, size_t len, json_t **out,
+                           keta_error *err)
+{
+    (void)arg;
+    return keta_pk_tci_text(input, len, out, err);
+}
+
+/* run: pk_model ID [WEIGHT_KG]: the descriptor, with derived values at the weight (70 kg). */
+static keta_err run_pk_model(const char *arg, const char *input, size_t len, json_t **out,
+                             keta_error *err)
+{
+    (void)input;
+    (void)len;
+    char id[64];
+    double weight_kg = 70;
+    (void)snprintf(id, sizeof id, "%s", arg);
+    char *sp = strchr(id, ' ');
+    if (sp != NULL) {
+        *sp = '\0';
+        char *end;
+        errno = 0;
+        weight_kg = strtod(sp + 1, &end);
+        if (errno != 0 || end == sp + 1 || *end != '\0')
+            return keta_error_set(err, KETA_EINVAL, "weight", "bad weight '%s'", sp + 1);
+    }
+    const keta_pk_model *m = keta_pk_model_find(id);
+    if (m == NULL)
+        return keta_error_set(err, KETA_ENOTFOUND, "model", "no model '%s'", id);
+    return keta_pk_model_to_json(m, weight_kg, out);
+}
+
 static const struct {
     const char *name;
     run_fn fn;
 } runs[] = {
-    {"score", keta_score_text},
-    {"outcome", keta_outcome_text},
-    {"instrument", run_instrument},
+    {"score", keta_score_text},     {"outcome", keta_outcome_text},
+    {"instrument", run_instrument}, {"pk_simulate", run_pk_simulate},
+    {"pk_model", run_pk_model},     {"pk_tci", run_pk_tci},
 };
 
 /* Resolve a JSON pointer; NULL when absent. */

@@ -1,0 +1,136 @@
+/* keta pk: the PK engine's commands (models, simulate, tci). */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+#include "keta/pk.h"
+
+static int pk_models(int argc, char **argv)
+{
+    int as_json = 0;
+    if (argc == 2 && strcmp(argv[1], "--json") == 0)
+        as_json = 1;
+    else if (argc != 1)
+        return keta_cli_usage(keta_cli_find("pk"));
+    if (as_json) {
+        json_t *all;
+        keta_err rc = keta_pk_models_json(&all);
+        if (rc != KETA_OK)
+            return keta_cli_fail("pk models", rc, NULL);
+        int code = keta_cli_print_json("pk models", all, 1);
+        json_decref(all);
+        return code;
+    }
+    printf("%-15s %-10s %-12s %4s %-10s %-11s %-11s %s\n", "ID", "DRUG", "STRUCTURE", "CMT",
+           "SCALING", "AGE_Y", "WEIGHT_KG", "METABOLITE");
+    for (size_t i = 0; i < keta_pk_model_count(); i++) {
+        const keta_pk_model *m = keta_pk_model_at(i);
+        char age[40], weight[40];
+        (void)snprintf(age, sizeof age, "%g-%g", m->age_min_y, m->age_max_y);
+        (void)snprintf(weight, sizeof weight, "%g-%g", m->weight_min_kg, m->weight_max_kg);
+        const char *scaling = m->structure == KETA_PK_HEPATOPORTAL ? "none"
+                              : m->scaling == KETA_PK_SCALE_PER_KG ? "per_kg"
+                                                                   : "allometric";
+        printf("%-15s %-10s %-12s %4d %-10s %-11s %-11s %s\n", m->id,
+               m->drug == KETA_PK_ESKETAMINE ? "esketamine" : "racemic",
+               m->structure == KETA_PK_HEPATOPORTAL ? "hepatoportal" : "mammillary", m->n_cmt,
+               scaling, age, weight, m->metabolite ? m->metabolite : "-");
+    }
+    return KETA_EXIT_OK;
+}
+
+/* Render the JSON answer as CSV on stdout; warnings go to stderr. */
+static int print_csv(const json_t *out)
+{
+    const json_t *t = json_object_get(out, "times_min");
+    const json_t *cp = json_object_get(out, "cp_ng_per_ml");
+    const json_t *ce = json_object_get(out, "ce_ng_per_ml");
+    const json_t *met = json_object_get(out, "metabolite_ng_per_ml");
+    const json_t *w = json_object_get(out, "warnings");
+    for (size_t i = 0; i < json_array_size(w); i++)
+        fprintf(stderr, "keta pk simulate: warning: %s\n", json_string_value(json_array_get(w, i)));
+    printf("t_min,cp_ng_per_ml,ce_ng_per_ml%s\n", met ? ",metabolite_ng_per_ml" : "");
+    for (size_t i = 0; i < json_array_size(t); i++) {
+        printf("%.10g,%.10g,%.10g", json_number_value(json_array_get(t, i)),
+               json_number_value(json_array_get(cp, i)), json_number_value(json_array_get(ce, i)));
+        if (met)
+            printf(",%.10g", json_number_value(json_array_get(met, i)));
+        putchar('\n');
+    }
+    if (fflush(stdout) != 0)
+        return KETA_EXIT_INTERNAL;
+    return KETA_EXIT_OK;
+}
+
+static int pk_tci(int argc, char **argv)
+{
+    int pretty = 0;
+    if (argc == 2 && strcmp(argv[1], "--pretty") == 0)
+        pretty = 1;
+    else if (argc != 1)
+        return keta_cli_usage(keta_cli_find("pk"));
+    keta_error err;
+    keta_error_clear(&err);
+    keta_buf in;
+    json_t *out = NULL;
+    int code;
+    keta_err rc = keta_cli_read_stdin(&in, KETA_JSON_MAX_BYTES, &err);
+    if (rc == KETA_OK)
+        rc = keta_pk_tci_text(keta_buf_str(&in), in.len, &out, &err);
+    if (rc != KETA_OK)
+        code = keta_cli_fail("pk tci", rc, &err);
+    else
+        code = keta_cli_print_json("pk tci", out, pretty);
+    json_decref(out);
+    keta_buf_free(&in);
+    return code;
+}
+
+static int pk_simulate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"pretty", no_argument, NULL, 'p'}, {"csv", no_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+    int c, pretty = 0, csv = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'p')
+            pretty = 1;
+        else if (c == 'c')
+            csv = 1;
+        else
+            return keta_cli_usage(keta_cli_find("pk"));
+    }
+    if (optind != argc)
+        return keta_cli_usage(keta_cli_find("pk"));
+    keta_error err;
+    keta_error_clear(&err);
+    keta_buf in;
+    json_t *out = NULL;
+    int code;
+    keta_err rc = keta_cli_read_stdin(&in, KETA_JSON_MAX_BYTES, &err);
+    if (rc == KETA_OK)
+        rc = keta_pk_simulate_text(keta_buf_str(&in), in.len, &out, &err);
+    if (rc != KETA_OK)
+        code = keta_cli_fail("pk simulate", rc, &err);
+    else if (csv)
+        code = print_csv(out);
+    else
+        code = keta_cli_print_json("pk simulate", out, pretty);
+    json_decref(out);
+    keta_buf_free(&in);
+    return code;
+}
+
+int keta_cmd_pk(int argc, char **argv)
+{
+    if (argc < 2)
+        return keta_cli_usage(keta_cli_find("pk"));
+    if (strcmp(argv[1], "models") == 0)
+        return pk_models(argc - 1, argv + 1);
+    if (strcmp(argv[1], "simulate") == 0)
+        return pk_simulate(argc - 1, argv + 1);
+    if (strcmp(argv[1], "tci") == 0)
+        return pk_tci(argc - 1, argv + 1);
+    fprintf(stderr, "keta pk: no subcommand '%s'; expected models, simulate or tci\n", argv[1]);
+    return KETA_EXIT_USAGE;
+}

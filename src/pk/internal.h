@@ -1,0 +1,77 @@
+/* src/pk internals shared across its files. Not part of the public API. */
+#ifndef KETA_PK_INTERNAL_H
+#define KETA_PK_INTERNAL_H
+
+#include "keta/pk.h"
+
+/* The most states a model builds: parent (4), effect site, AUC, metabolite (2), metabolite AUC,
+   depots (one per extravascular route, three for the hepato-portal model). */
+#define PK_MAX_STATES 16
+
+/* Values below this are flushed to zero so decaying amounts never become subnormal. */
+#define PK_FLUSH_BELOW 1e-300
+
+/* The linear system x' = A x + b of one model for one patient. Amounts in mg, time in min. */
+typedef struct pk_system {
+    int n;
+    double a[PK_MAX_STATES * PK_MAX_STATES]; /* row-major, 1/min */
+    int central;                             /* parent amount, mg */
+    int effect;                              /* effect-site concentration, mg/L */
+    int auc;                                 /* integral of Cp, mg.min/L */
+    int met, met_auc;                        /* metabolite amount and its AUC; -1 when none */
+    int depot[KETA_PK_ROUTE_COUNT];          /* mammillary depots; -1 when unused */
+    int nasal, swallowed, oral;              /* hepato-portal depots; -1 when none */
+    int liver;                               /* hepato-portal compartment; -1 when none */
+    double v_central_l, v_met_l;
+} pk_system;
+
+/*
+ * e = e^{A h} and phi = integral_0^h e^{A s} ds for the n x n row-major matrix a (n <=
+ * PK_MAX_STATES), from the exponential of the augmented matrix [[A h, I h], [0, 0]] (scaling and
+ * squaring of the (6,6) Pade approximant). Returns false when a matrix was singular (never for
+ * finite input).
+ */
+bool pk__expm_pair(const double *a, int n, double h, double *e, double *phi);
+
+/*
+ * Solve m x = b for x (in b) by Gaussian elimination with partial pivoting; m is destroyed.
+ * Returns false when m is singular.
+ */
+bool pk__solve(double *m, double *b, int n);
+
+/* The hybrid rate constants (1/min, largest first) of a 1-3 compartment mammillary system. */
+void pk__hybrid_rates(int n_cmt, double k10, double k12, double k13, double k21, double k31,
+                      double *lambda);
+
+/* Micro-constants (1/min) and V1 (L) of a mammillary model at weight_kg. */
+typedef struct pk_micro {
+    double v1_l, v2_l, v3_l;
+    double k10, k12, k13, k21, k31;
+} pk_micro;
+void pk__micro(const keta_pk_model *m, double weight_kg, pk_micro *out);
+
+/*
+ * Build the system of req's model for req's patient with effect-site rate ke0 (1/min); depots
+ * for the routes req's doses use. wide is scratch of PK_MAX_STATES^2 doubles. req must have
+ * passed validation (weight, age, routes).
+ */
+void pk__build(const keta_pk_request *req, double ke0, pk_system *s, double *wide);
+
+/* Append a printf-style warning to warnings[*n] unless KETA_PK_MAX_WARNINGS are there. */
+void pk__warn(char (*warnings)[KETA_PK_WARNING_BYTES], int *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Warn when patient p is outside the age or weight range model m was built on. */
+void pk__warn_ranges(const keta_pk_model *m, const keta_pk_patient *p,
+                     char (*warnings)[KETA_PK_WARNING_BYTES], int *n);
+
+/* Codec helpers shared by the simulate and TCI decoders (codec.c). */
+keta_err pk__unknown_model(const json_t *v, keta_error *err);
+keta_err pk__decode_patient(const json_t *req, keta_pk_patient *p, keta_error *err);
+json_t *pk__number_array(const double *v, size_t n);
+
+/* Encode res (for req) as the JSON answer of keta pk simulate. */
+keta_err keta__pk_result_to_json(const keta_pk_request *req, const keta_pk_result *res,
+                                 json_t **out);
+
+#endif

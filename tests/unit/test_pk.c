@@ -1,0 +1,588 @@
+/*
+ * src/pk: the exact solver against an RK4 twin written here from the model
+ * equations (small fixed step), bioavailability scaling of AUC, range
+ * warnings, decoder errors and allocation failure.
+ */
+#include <string.h>
+
+#include "keta_test.h"
+#include "keta/pk.h"
+
+#define TWIN_MAX   16
+#define TWIN_H     0.01 /* min; every input time in these regimens is a multiple */
+#define TWIN_T_END 720.0
+#define TWIN_OUT   5.0 /* compare every 5 min */
+
+/* ---- the RK4 twin -----------------------------------------------------------------------------
+ */
+
+typedef struct twin {
+    const keta_pk_request *req;
+    int n;
+    double ke0;
+    /* mammillary */
+    double v1, v2, v3, k10, k12, k13, k21, k31, ka[KETA_PK_ROUTE_COUNT];
+    double vm1, vm2, clm, qm;
+    /* hepato-portal, per min */
+    double qh, q1, q2, kel, kmet, cln, q3, kan, kasw, kapo;
+} twin;
+
+/* State layout of the twin (its own, not the engine's). */
+enum { C, P2, P3, CE, MET, METP, DEP_IM, DEP_IN, DEP_SL, DEP_PO, LIVER, NASAL, SW, PO };
+
+static void twin_init(twin *w, const keta_pk_request *req)
+{
+    memset(w, 0, sizeof *w);
+    w->req = req;
+    w->ke0 = req->ke0_per_min > 0 ? req->ke0_per_min : KETA_PK_KE0_DEFAULT_PER_MIN;
+    const keta_pk_model *m = req->model;
+    double wt = req->patient.weight_kg;
+    if (m->structure == KETA_PK_HEPATOPORTAL) {
+        const keta_pk_hepatoportal *h = m->hepatoportal;
+        bool asian = req->patient.ancestry != KETA_PK_ANCESTRY_OTHER;
+        double age = req->patient.age_y;
+        w->qh = (h->qh_l_per_h - (age > 60 ? (age - 60) * h->qh_age_slope_l_per_h_per_y : 0)) / 60;
+        w->q1 = h->q1_l_per_h / 60;
+        w->q2 = h->q2_l_per_h / 60;
+        w->kel = h->kel_per_h * (asian ? h->kel_asian_factor : 1) / 60;
+        w->kmet = h->kmet_per_h / 60;
+        w->cln = h->cln_l_per_h * (asian ? h->cln_asian_factor : 1) / 60;
+        w->q3 = h->q3_l_per_h / 60;
+        w->kan = h->ka_nasal_per_h / 60;
+        w->kasw = h->ka_sw_per_h / 60;
+        w->kapo = h->ka_po_per_h / 60;
+        return;
+    }
+    if (m->scaling == KETA_PK_SCALE_PER_KG) {
+        w->v1 = m->v1_l_per_kg * wt;
+        w->k10 = m->k10_per_min;
+        w->k12 = m->k12_per_min;
+        w->k13 = m->k13_per_min;
+        w->k21 = m->k21_per_min;
+        w->k31 = m->k31_per_min;
+    } else {
+        double fv = wt / 70, fc = pow(wt / 70, 0.75) / 60;
+        w->v1 = m->v1_l * fv;
+        w->v2 = m->v2_l * fv;
+        w->v3 = m->v3_l * fv;
+        w->k10 = m->cl_l_per_h * fc / w->v1;
+        w->k12 = m->n_cmt > 1 ? m->q2_l_per_h * fc / w->v1 : 0;
+        w->k21 = m->n_cmt > 1 ? m->q2_l_per_h * fc / w->v2 : 0;
+        w->k13 = m->n_cmt > 2 ? m->q3_l_per_h * fc / w->v1 : 0;
+        w->k31 = m->n_cmt > 2 ? m->q3_l_per_h * fc / w->v3 : 0;
+        w->vm1 = m->vm1_l * fv;
+        w->vm2 = m->vm2_l * fv;
+        w->clm = m->clm_l_per_h * fc;
+        w->qm = m->qm_l_per_h * fc;
+    }
+    for (int r = 1; r < KETA_PK_ROUTE_COUNT; r++)
+        w->ka[r] = keta_pk_route_default((keta_pk_route)r)->ka_per_min;
+    for (size_t i = 0; i < req->n_doses; i++)
+        if (req->doses[i].ka_per_min > 0)
+            w->ka[req->doses[i].route] = req->doses[i].ka_per_min;
+}
+
+/* Zero-order input rates (mg/min) into twin states at time t (inputs active on [t0, t1)). */
+static void twin_rates(const twin *w, double t, double *rate)
+{
+    memset(rate, 0, sizeof(double) * TWIN_MAX);
+    const keta_pk_model *m = w->req->model;
+    for (size_t i = 0; i < w->req->n_doses; i++) {
+        const keta_pk_dose *d = &w->req->doses[i];
+        if (d->route == KETA_PK_IV && d->duration_min > 0 && t >= d->start_min &&
+            t < d->start_min + d->duration_min)
+            rate[C] += d->amount_mg / d->duration_min;
+        if (m->structure != KETA_PK_HEPATOPORTAL)
+            continue;
+        const keta_pk_hepatoportal *h = m->hepatoportal;
+        if (d->route == KETA_PK_ORAL && t >= d->start_min && t < d->start_min + h->dpo_h * 60)
+            rate[PO] += h->fgut * d->amount_mg / (h->dpo_h * 60);
+        if (d->route == KETA_PK_INTRANASAL) {
+            int devices = (int)lround(d->amount_mg / h->device_mg);
+            double gap = d->device_interval_min >= 0 ? d->device_interval_min : 5;
+            for (int k = 0; k < devices; k++) {
+                double frn = h->frn * (k ? h->frn_next_factor : 1);
+                if (w->req->patient.ancestry == KETA_PK_ANCESTRY_JAPANESE)
+                    frn *= h->frn_japanese_factor;
+                double tk = d->start_min + gap * k;
+                if (t >= tk && t < tk + h->dsw_h * 60)
+                    rate[SW] += (1 - frn) * h->fgut * h->device_mg / (h->dsw_h * 60);
+            }
+        }
+    }
+}
+
+/* Boluses (mg) at time t, which is on the step grid. */
+static void twin_boluses(const twin *w, double t, double *x)
+{
+    const keta_pk_model *m = w->req->model;
+    static const int depot[KETA_PK_ROUTE_COUNT] = {C, DEP_IM, DEP_IN, DEP_SL, DEP_PO};
+    for (size_t i = 0; i < w->req->n_doses; i++) {
+        const keta_pk_dose *d = &w->req->doses[i];
+        if (m->structure == KETA_PK_HEPATOPORTAL && d->route == KETA_PK_INTRANASAL) {
+            const keta_pk_hepatoportal *h = m->hepatoportal;
+            int devices = (int)lround(d->amount_mg / h->device_mg);
+            double gap = d->device_interval_min >= 0 ? d->device_interval_min : 5;
+            for (int k = 0; k < devices; k++) {
+                double frn = h->frn * (k ? h->frn_next_factor : 1);
+                if (w->req->patient.ancestry == KETA_PK_ANCESTRY_JAPANESE)
+                    frn *= h->frn_japanese_factor;
+                if (fabs(t - (d->start_min + gap * k)) < TWIN_H / 2)
+                    x[NASAL] += frn * h->device_mg;
+            }
+            continue;
+        }
+        if (fabs(t - d->start_min) >= TWIN_H / 2)
+            continue;
+        if (d->route == KETA_PK_IV && d->duration_min == 0)
+            x[C] += d->amount_mg;
+        else if (d->route != KETA_PK_IV && m->structure == KETA_PK_MAMMILLARY) {
+            double f = m->route_f[d->route] > 0 ? m->route_f[d->route]
+                                                : keta_pk_route_default(d->route)->f;
+            x[depot[d->route]] += f * d->amount_mg;
+        }
+    }
+}
+
+static void twin_deriv(const twin *w, const double *x, const double *rate, double *dx)
+{
+    memset(dx, 0, sizeof(double) * TWIN_MAX);
+    const keta_pk_model *m = w->req->model;
+    if (m->structure == KETA_PK_HEPATOPORTAL) {
+        const keta_pk_hepatoportal *h = m->hepatoportal;
+        double cc = x[C] / h->vc_l, ch = x[LIVER] / h->vh_l;
+        double cp1 = x[P2] / h->vp1_l, cp2 = x[P3] / h->vp2_l;
+        dx[NASAL] = -w->kan * x[NASAL];
+        dx[SW] = rate[SW] - w->kasw * x[SW];
+        dx[PO] = rate[PO] - w->kapo * x[PO];
+        dx[C] = rate[C] + w->kan * x[NASAL] + w->qh * (ch - cc) - w->q1 * (cc - cp1) -
+                w->q2 * (cc - cp2);
+        dx[P2] = w->q1 * (cc - cp1);
+        dx[P3] = w->q2 * (cc - cp2);
+        dx[LIVER] =
+            w->kasw * x[SW] + w->kapo * x[PO] + w->qh * (cc - ch) - (w->kel + w->kmet) * x[LIVER];
+        double cn = x[MET] / h->vn_l, cnp = x[METP] / h->vpn_l;
+        dx[MET] = w->kmet * x[LIVER] - w->cln * cn - w->q3 * (cn - cnp);
+        dx[METP] = w->q3 * (cn - cnp);
+        dx[CE] = w->ke0 * (cc - x[CE]);
+        return;
+    }
+    double elim = w->k10 * x[C];
+    dx[C] = rate[C] - elim - w->k12 * x[C] + w->k21 * x[P2] - w->k13 * x[C] + w->k31 * x[P3];
+    dx[P2] = w->k12 * x[C] - w->k21 * x[P2];
+    dx[P3] = w->k13 * x[C] - w->k31 * x[P3];
+    static const int depot[] = {DEP_IM, DEP_IN, DEP_SL, DEP_PO};
+    for (int r = 1; r < KETA_PK_ROUTE_COUNT; r++) {
+        dx[depot[r - 1]] = -w->ka[r] * x[depot[r - 1]];
+        dx[C] += w->ka[r] * x[depot[r - 1]];
+    }
+    dx[CE] = w->ke0 * (x[C] / w->v1 - x[CE]);
+    if (m->metabolite != NULL) {
+        double cm = x[MET] / w->vm1, cmp = x[METP] / w->vm2;
+        dx[MET] = m->fm * elim - w->clm * cm - w->qm * (cm - cmp);
+        dx[METP] = w->qm * (cm - cmp);
+    }
+}
+
+/* Run the twin and compare with the engine at every TWIN_OUT minutes. */
+static void compare_with_twin(const keta_pk_request *base)
+{
+    enum { NT = 145 }; /* TWIN_T_END / TWIN_OUT + 1 */
+    double times[NT];
+    for (int i = 0; i < NT; i++)
+        times[i] = i * TWIN_OUT;
+    keta_pk_request req = *base;
+    req.times_min = times;
+    req.n_times = NT;
+    keta_pk_result res;
+    keta_error err;
+    assert_int_equal(keta_pk_simulate(&req, &res, &err), KETA_OK);
+
+    twin w;
+    twin_init(&w, &req);
+    double x[TWIN_MAX] = {0}, k1[TWIN_MAX], k2[TWIN_MAX], k3[TWIN_MAX], k4[TWIN_MAX];
+    double tmp[TWIN_MAX], rate[TWIN_MAX];
+    long steps_per_out = lround(TWIN_OUT / TWIN_H);
+    long total = lround(TWIN_T_END / TWIN_H);
+    double v_c =
+        req.model->structure == KETA_PK_HEPATOPORTAL ? req.model->hepatoportal->vc_l : w.v1;
+    double v_m =
+        req.model->structure == KETA_PK_HEPATOPORTAL ? req.model->hepatoportal->vn_l : w.vm1;
+    int compared = 0;
+    for (long s = 0; s <= total; s++) {
+        double t = (double)s * TWIN_H;
+        twin_boluses(&w, t, x);
+        if (s % steps_per_out == 0) {
+            size_t i = (size_t)(s / steps_per_out);
+            double cp = 1000 * x[C] / v_c, ce = 1000 * x[CE];
+            if (cp > 0.01) {
+                assert_close(res.cp_ng_per_ml[i], cp, 1e-6, 0);
+                compared++;
+            }
+            if (ce > 0.01)
+                assert_close(res.ce_ng_per_ml[i], ce, 1e-6, 0);
+            if (res.metabolite_ng_per_ml != NULL && 1000 * x[MET] / v_m > 0.01)
+                assert_close(res.metabolite_ng_per_ml[i], 1000 * x[MET] / v_m, 1e-6, 0);
+        }
+        if (s == total)
+            break;
+        /* the input rate is constant over [t, t + h): every change point is on the grid */
+        twin_rates(&w, t + TWIN_H / 2, rate);
+        twin_deriv(&w, x, rate, k1);
+        for (int j = 0; j < TWIN_MAX; j++)
+            tmp[j] = x[j] + TWIN_H / 2 * k1[j];
+        twin_deriv(&w, tmp, rate, k2);
+        for (int j = 0; j < TWIN_MAX; j++)
+            tmp[j] = x[j] + TWIN_H / 2 * k2[j];
+        twin_deriv(&w, tmp, rate, k3);
+        for (int j = 0; j < TWIN_MAX; j++)
+            tmp[j] = x[j] + TWIN_H * k3[j];
+        twin_deriv(&w, tmp, rate, k4);
+        for (int j = 0; j < TWIN_MAX; j++)
+            x[j] += TWIN_H / 6 * (k1[j] + 2 * k2[j] + 2 * k3[j] + k4[j]);
+    }
+    assert_true(compared > 20);
+    keta_pk_result_free(&res);
+}
+
+static keta_pk_request regimen(const char *model, const keta_pk_dose *doses, size_t n)
+{
+    keta_pk_request r;
+    memset(&r, 0, sizeof r);
+    r.model = keta_pk_model_find(model);
+    assert_non_null(r.model);
+    r.patient.weight_kg = 70;
+    r.patient.age_y = 45;
+    r.doses = doses;
+    r.n_doses = n;
+    return r;
+}
+
+#define DOSE(route, mg, start, dur)  \
+    {                                \
+        route, mg, start, dur, -1, 0 \
+    }
+
+static void twin_iv_bolus_and_infusions(void **state)
+{
+    (void)state;
+    const keta_pk_dose bolus[] = {DOSE(KETA_PK_IV, 35, 0, 0)};
+    keta_pk_request r = regimen("domino1984", bolus, 1);
+    compare_with_twin(&r);
+    const keta_pk_dose segments[] = {DOSE(KETA_PK_IV, 20, 0, 10), DOSE(KETA_PK_IV, 15, 10, 30),
+                                     DOSE(KETA_PK_IV, 5, 30, 0), DOSE(KETA_PK_IV, 10, 60, 60),
+                                     DOSE(KETA_PK_IV, 8, 200.5, 0.5)};
+    const char *models[] = {"domino1984",   "kamp2020",   "herd2007",  "hornik2018",
+                            "clements1981", "hijazi2003", "fanta2015", "perezruixo2021"};
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        r = regimen(models[i], segments, 5);
+        compare_with_twin(&r);
+    }
+    r = regimen("herd2007", segments, 5);
+    r.patient.weight_kg = 20;
+    r.patient.age_y = 6;
+    r.ke0_per_min = 3.78; /* Herd 2008 t1/2ke0 11 s */
+    compare_with_twin(&r);
+}
+
+static void twin_extravascular(void **state)
+{
+    (void)state;
+    const keta_pk_dose mixed[] = {DOSE(KETA_PK_IM, 50, 0, 0), DOSE(KETA_PK_INTRANASAL, 25, 30, 0),
+                                  DOSE(KETA_PK_SUBLINGUAL, 25, 60, 0),
+                                  DOSE(KETA_PK_ORAL, 100, 90, 0), DOSE(KETA_PK_IM, 25, 240, 0)};
+    const char *models[] = {"domino1984", "kamp2020", "clements1981", "hijazi2003"};
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        keta_pk_request r = regimen(models[i], mixed, 5);
+        compare_with_twin(&r);
+    }
+    keta_pk_dose custom_ka[] = {DOSE(KETA_PK_IM, 50, 0, 0)};
+    custom_ka[0].ka_per_min = 0.2;
+    keta_pk_request r = regimen("kamp2020", custom_ka, 1);
+    compare_with_twin(&r);
+    const keta_pk_dose oral_s[] = {DOSE(KETA_PK_ORAL, 20, 0, 0), DOSE(KETA_PK_IV, 10, 120, 20)};
+    r = regimen("fanta2015", oral_s, 2);
+    compare_with_twin(&r);
+}
+
+static void twin_esketamine_nasal(void **state)
+{
+    (void)state;
+    const keta_pk_dose doses[] = {DOSE(KETA_PK_INTRANASAL, 84, 0, 0),
+                                  DOSE(KETA_PK_ORAL, 56, 300, 0),
+                                  DOSE(KETA_PK_INTRANASAL, 56, 420, 0)};
+    keta_pk_request r = regimen("perezruixo2021", doses, 3);
+    compare_with_twin(&r);
+    r.patient.ancestry = KETA_PK_ANCESTRY_JAPANESE;
+    r.patient.age_y = 72;
+    compare_with_twin(&r);
+    keta_pk_dose together[] = {DOSE(KETA_PK_INTRANASAL, 56, 0, 0)};
+    together[0].device_interval_min = 0;
+    r = regimen("perezruixo2021", together, 1);
+    r.patient.ancestry = KETA_PK_ANCESTRY_ASIAN;
+    compare_with_twin(&r);
+}
+
+/* ---- exposure ----------------------------------------------------------------------------------
+ */
+
+static double auc_inf(const char *model, keta_pk_dose d)
+{
+    double t[] = {0, 60};
+    keta_pk_request r = regimen(model, &d, 1);
+    r.times_min = t;
+    r.n_times = 2;
+    keta_pk_result res;
+    assert_int_equal(keta_pk_simulate(&r, &res, NULL), KETA_OK);
+    double a = res.summary.auc_inf_ng_h_per_ml;
+    keta_pk_result_free(&res);
+    return a;
+}
+
+/* pkpd.md §7 case 11: with F != 1 the AUC scales exactly by F, whatever the absorption rate. */
+static void auc_scales_by_f(void **state)
+{
+    (void)state;
+    const char *models[] = {"domino1984", "kamp2020", "herd2007", "clements1981", "hijazi2003"};
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        double iv = auc_inf(models[i], (keta_pk_dose)DOSE(KETA_PK_IV, 35, 0, 0));
+        for (int r = KETA_PK_IM; r < KETA_PK_ROUTE_COUNT; r++) {
+            keta_pk_dose d = DOSE((keta_pk_route)r, 35, 15, 0);
+            double f = keta_pk_route_default((keta_pk_route)r)->f;
+            assert_close(auc_inf(models[i], d), f * iv, 1e-9, 0);
+            d.ka_per_min = 0.002; /* slow absorption: the tail holds most of the AUC */
+            assert_close(auc_inf(models[i], d), f * iv, 1e-9, 0);
+        }
+    }
+    assert_close(keta_pk_route_default(KETA_PK_IM)->f, 0.93, 0, 0);
+    double iv = auc_inf("fanta2015", (keta_pk_dose)DOSE(KETA_PK_IV, 20, 0, 0));
+    assert_close(auc_inf("fanta2015", (keta_pk_dose)DOSE(KETA_PK_ORAL, 20, 0, 0)), 0.08 * iv, 1e-9,
+                 0);
+    /* Perez-Ruixo: oral F = Fgut (1 - E) = 0.178 (pkpd.md §7 case 10) */
+    iv = auc_inf("perezruixo2021", (keta_pk_dose)DOSE(KETA_PK_IV, 56, 0, 0));
+    assert_close(auc_inf("perezruixo2021", (keta_pk_dose)DOSE(KETA_PK_ORAL, 56, 0, 0)) / iv, 0.178,
+                 0, 0.0005);
+    assert_close(auc_inf("perezruixo2021", (keta_pk_dose)DOSE(KETA_PK_INTRANASAL, 56, 0, 0)) / iv,
+                 0.54, 0, 0.01);
+}
+
+/* A month of daily doses decays to zero without subnormal numbers. */
+static void no_subnormals(void **state)
+{
+    (void)state;
+    static double t[1000];
+    for (int i = 0; i < 1000; i++)
+        t[i] = i * 86.4;
+    keta_pk_dose d = DOSE(KETA_PK_IV, 35, 0, 40);
+    keta_pk_request r = regimen("domino1984", &d, 1);
+    r.times_min = t;
+    r.n_times = 1000;
+    keta_pk_result res;
+    assert_int_equal(keta_pk_simulate(&r, &res, NULL), KETA_OK);
+    for (int i = 0; i < 1000; i++) {
+        assert_true(fpclassify(res.cp_ng_per_ml[i]) != FP_SUBNORMAL);
+        assert_true(res.cp_ng_per_ml[i] >= 0);
+    }
+    assert_close(res.summary.auc_inf_ng_h_per_ml, res.summary.auc_0_t_ng_h_per_ml, 1e-9, 0);
+    keta_pk_result_free(&res);
+}
+
+/* Time above a threshold: linear between requested points. */
+static void time_above_threshold(void **state)
+{
+    (void)state;
+    double t[61];
+    for (int i = 0; i <= 60; i++)
+        t[i] = i;
+    keta_pk_dose d = DOSE(KETA_PK_IV, 35, 0, 40);
+    keta_pk_request r = regimen("domino1984", &d, 1);
+    r.times_min = t;
+    r.n_times = 61;
+    r.threshold_ng_per_ml = 1e5; /* never reached */
+    keta_pk_result res;
+    assert_int_equal(keta_pk_simulate(&r, &res, NULL), KETA_OK);
+    assert_close(res.summary.time_above_min, 0, 0, 0);
+    keta_pk_result_free(&res);
+    r.threshold_ng_per_ml = 200; /* crossed once upwards (10-20 min), once down after 40 */
+    assert_int_equal(keta_pk_simulate(&r, &res, NULL), KETA_OK);
+    const double *c = res.cp_ng_per_ml;
+    int i = 0;
+    while (c[i + 1] < 200)
+        i++;
+    double up = i + (200 - c[i]) / (c[i + 1] - c[i]);
+    int k = i + 1;
+    while (c[k + 1] >= 200)
+        k++;
+    double down = k + (c[k] - 200) / (c[k] - c[k + 1]);
+    assert_true(up > 10 && up < 20 && down > 40 && down < 41);
+    assert_close(res.summary.time_above_min, down - up, 1e-12, 0);
+    keta_pk_result_free(&res);
+}
+
+/* ---- warnings and errors -----------------------------------------------------------------------
+ */
+
+static void out_of_range_warns(void **state)
+{
+    (void)state;
+    double t[] = {10};
+    keta_pk_dose d = DOSE(KETA_PK_IV, 20, 0, 0);
+    keta_pk_request r = regimen("herd2007", &d, 1);
+    r.times_min = t;
+    r.n_times = 1;
+    keta_pk_result res;
+    assert_int_equal(keta_pk_simulate(&r, &res, NULL), KETA_OK);
+    assert_int_equal(res.n_warnings, 1); /* 70 kg is within 10.8-74.8; 45 y is not */
+    assert_non_null(strstr(res.warnings[0], "age 45 y is outside the range of herd2007"));
+    assert_true(res.cp_ng_per_ml[0] > 0);
+    keta_pk_result_free(&res);
+    r.patient.age_y = 8;
+    r.patient.weight_kg = 25;
+    assert_int_equal(keta_pk_simulate(&r, &res, NULL), KETA_OK);
+    assert_int_equal(res.n_warnings, 0);
+    keta_pk_result_free(&res);
+}
+
+static void expect_error(const char *text, keta_err code, const char *field, const char *needle)
+{
+    json_t *out = NULL;
+    keta_error err;
+    keta_error_clear(&err);
+    assert_int_equal(keta_pk_simulate_text(text, strlen(text), &out, &err), code);
+    assert_null(out);
+    assert_string_equal(err.field, field);
+    if (strstr(err.message, needle) == NULL)
+        fail_msg("message '%s' lacks '%s'", err.message, needle);
+}
+
+#define PT "\"patient\":{\"weight_kg\":70,\"age_y\":45}"
+
+static void decoder_names_the_field(void **state)
+{
+    (void)state;
+    expect_error("{\"model\":\"x\"," PT ",\"doses\":[],\"times_min\":[0]}", KETA_ENOTFOUND,
+                 "/model", "expected one of: domino1984");
+    expect_error("{\"model\":\"domino1984\"," PT
+                 ",\"doses\":[{\"route\":\"iv\",\"amount_mg\":1},{\"route\":\"iv\","
+                 "\"amount_mg\":1,\"start_min\":-3}],\"times_min\":[0]}",
+                 KETA_ERANGE, "/doses/1/start_min", "got -3");
+    expect_error("{\"model\":\"domino1984\"," PT
+                 ",\"doses\":[{\"route\":\"iv\",\"amount_mg\":\"35\"}],\"times_min\":[0]}",
+                 KETA_ETYPE, "/doses/0/amount_mg", "got string");
+    expect_error("{\"model\":\"domino1984\",\"patient\":{\"weight_kg\":0.5,\"age_y\":45},"
+                 "\"doses\":[{\"route\":\"iv\",\"amount_mg\":1}],\"times_min\":[0]}",
+                 KETA_ERANGE, "/patient/weight_kg", "from 1 to 300");
+    expect_error("{\"model\":\"domino1984\",\"patient\":{\"weight_kg\":70,\"age_y\":45,"
+                 "\"ancestry\":\"martian\"},\"doses\":[{\"route\":\"iv\",\"amount_mg\":1}],"
+                 "\"times_min\":[0]}",
+                 KETA_EINVAL, "/patient/ancestry", "expected one of: other, asian, japanese");
+    expect_error("{\"model\":\"domino1984\"," PT
+                 ",\"doses\":[{\"route\":\"iv\",\"amount_mg\":1}],\"times_min\":[0,\"x\"]}",
+                 KETA_ETYPE, "/times_min/1", "got string");
+    expect_error("{\"model\":\"domino1984\"," PT
+                 ",\"doses\":[{\"route\":\"iv\",\"amount_mg\":10,\"duration_min\":60},"
+                 "{\"route\":\"iv\",\"amount_mg\":10,\"start_min\":59,\"duration_min\":5}],"
+                 "\"times_min\":[0]}",
+                 KETA_EINVAL, "/doses/1/start_min", "overlaps infusion 0");
+    expect_error("{\"model\":\"domino1984\"," PT
+                 ",\"doses\":[{\"route\":\"iv\",\"amount_mg\":1}],\"times_min\":[0],\"x\":1}",
+                 KETA_EKEY, "/x", "unknown field");
+    /* back-to-back infusions are not an overlap */
+    const char *ok = "{\"model\":\"domino1984\"," PT
+                     ",\"doses\":[{\"route\":\"iv\",\"amount_mg\":10,\"duration_min\":60},"
+                     "{\"route\":\"iv\",\"amount_mg\":10,\"start_min\":60,\"duration_min\":5}],"
+                     "\"times_min\":[0,65]}";
+    json_t *out = NULL;
+    assert_int_equal(keta_pk_simulate_text(ok, strlen(ok), &out, NULL), KETA_OK);
+    json_decref(out);
+}
+
+/* Every allocation of a simulation may fail: the call reports KETA_ENOMEM and leaks nothing. */
+static void allocation_failure(void **state)
+{
+    (void)state;
+    const char *req = "{\"model\":\"perezruixo2021\"," PT
+                      ",\"doses\":[{\"route\":\"intranasal\",\"amount_mg\":56}],"
+                      "\"times_min\":[0,30,60]}";
+    json_t *out = NULL;
+    (void)keta_alloc_fail_after(0);
+    assert_int_equal(keta_pk_simulate_text(req, strlen(req), &out, NULL), KETA_OK);
+    json_decref(out);
+    long n = keta_alloc_fail_after(0);
+    assert_true(n > 5);
+    for (long i = 1; i <= n; i++) {
+        out = NULL;
+        (void)keta_alloc_fail_after(i);
+        keta_err rc = keta_pk_simulate_text(req, strlen(req), &out, NULL);
+        (void)keta_alloc_fail_after(0);
+        assert_true(rc == KETA_ENOMEM || rc == KETA_OK);
+        if (rc == KETA_OK)
+            assert_non_null(out);
+        else
+            assert_null(out);
+        json_decref(out);
+    }
+}
+
+/* Plasma TCI holds Cp on target and every allocation of it may fail cleanly. */
+static void tci_holds_target(void **state)
+{
+    (void)state;
+    keta_pk_tci_request q;
+    memset(&q, 0, sizeof q);
+    q.model = keta_pk_model_find("domino1984");
+    q.patient.weight_kg = 70;
+    q.patient.age_y = 45;
+    q.target_ng_per_ml = 150;
+    q.duration_min = 120;
+    keta_pk_tci_result res;
+    assert_int_equal(keta_pk_tci(&q, &res, NULL), KETA_OK);
+    assert_int_equal(res.n_points, 720);
+    for (size_t i = 0; i < res.n_points; i++)
+        assert_close(res.cp_ng_per_ml[i], 150, 1e-9, 0);
+    double sum = 0;
+    for (size_t i = 0; i < res.n_segments; i++) {
+        assert_true(res.segments[i].rate_mg_per_h >= 0);
+        sum += res.segments[i].rate_mg_per_h / 60 * res.segments[i].duration_min;
+    }
+    assert_close(sum, res.total_mg, 1e-9, 0);
+    keta_pk_tci_result_free(&res);
+    q.target_ng_per_ml = -1;
+    keta_error err;
+    assert_int_equal(keta_pk_tci(&q, &res, &err), KETA_ERANGE);
+    assert_string_equal(err.field, "/target_ng_per_ml");
+    keta_pk_tci_result_free(&res);
+
+    const char *text = "{\"model\":\"kamp2020\"," PT ",\"target_ng_per_ml\":200,"
+                       "\"duration_min\":2}";
+    json_t *out = NULL;
+    (void)keta_alloc_fail_after(0);
+    assert_int_equal(keta_pk_tci_text(text, strlen(text), &out, NULL), KETA_OK);
+    json_decref(out);
+    long n = keta_alloc_fail_after(0);
+    for (long i = 1; i <= n; i++) {
+        out = NULL;
+        (void)keta_alloc_fail_after(i);
+        keta_err rc = keta_pk_tci_text(text, strlen(text), &out, NULL);
+        (void)keta_alloc_fail_after(0);
+        assert_true(rc == KETA_ENOMEM || rc == KETA_OK);
+        json_decref(out);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(twin_iv_bolus_and_infusions),
+        cmocka_unit_test(twin_extravascular),
+        cmocka_unit_test(twin_esketamine_nasal),
+        cmocka_unit_test(auc_scales_by_f),
+        cmocka_unit_test(no_subnormals),
+        cmocka_unit_test(time_above_threshold),
+        cmocka_unit_test(out_of_range_warns),
+        cmocka_unit_test(decoder_names_the_field),
+        cmocka_unit_test(allocation_failure),
+        cmocka_unit_test(tci_holds_target),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
