@@ -37,7 +37,7 @@ extern "C" {
 
 /* Hard maxima of a request (STYLE rule 6). */
 #define KETA_PK_MAX_DOSES     64
-#define KETA_PK_MAX_TIMES     20000
+#define KETA_PK_MAX_TIMES     100000               /* 69 days at one point a minute */
 #define KETA_PK_MAX_T_MIN     (60.0 * 24.0 * 60.0) /* 60 days */
 #define KETA_PK_MAX_DOSE_MG   2000.0
 #define KETA_PK_MAX_WARNINGS  8
