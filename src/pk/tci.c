@@ -65,6 +65,9 @@ keta_err keta_pk_tci(const keta_pk_tci_request *req, keta_pk_tci_result *res, ke
         rc = keta_error_set(err, KETA_ENOMEM, "", "out of memory planning the infusion");
         goto out;
     }
+    /* Checked above; a local copy also tells the analyser that the calls below (which take
+       pointers into res) leave it alone. */
+    keta_pk_tci_segment *segs = res->segments;
     keta_pk_request sim;
     memset(&sim, 0, sizeof sim);
     sim.model = req->model;
@@ -107,11 +110,11 @@ keta_err keta_pk_tci(const keta_pk_tci_request *req, keta_pk_tci_result *res, ke
         }
         memcpy(x, y, sizeof(double) * (size_t)dim);
         double start = period * (double)p, rate_h = r * 60.0;
-        keta_pk_tci_segment *last = res->n_segments ? &res->segments[res->n_segments - 1] : NULL;
+        keta_pk_tci_segment *last = res->n_segments ? &segs[res->n_segments - 1] : NULL;
         if (last != NULL && last->rate_mg_per_h == rate_h)
             last->duration_min += h;
         else
-            res->segments[res->n_segments++] = (keta_pk_tci_segment){start, h, rate_h};
+            segs[res->n_segments++] = (keta_pk_tci_segment){start, h, rate_h};
         res->total_mg += r * h;
         res->times_min[p] = start + h;
         res->cp_ng_per_ml[p] = conc * x[c];
