@@ -201,15 +201,18 @@ static keta_err validate(const keta_pk_request *req, keta_error *err)
                               req->threshold_ng_per_ml);
     for (size_t i = 0; i < req->n_times; i++) {
         double t = req->times_min[i];
+        bool in_range = t >= 0 && t <= KETA_PK_MAX_T_MIN;
+        bool ordered = i == 0 || t >= req->times_min[i - 1];
+        if (in_range && ordered)
+            continue; /* the field path is formatted only for an error: this loop is hot */
         char field[48];
         (void)snprintf(field, sizeof field, "/times_min/%zu", i);
-        if (!(t >= 0 && t <= KETA_PK_MAX_T_MIN))
+        if (!in_range)
             return keta_error_set(err, KETA_ERANGE, field,
                                   "expected a time from 0 to %g min, got %g", KETA_PK_MAX_T_MIN, t);
-        if (i > 0 && t < req->times_min[i - 1])
-            return keta_error_set(err, KETA_EINVAL, field,
-                                  "times must not decrease: %g min follows %g min", t,
-                                  req->times_min[i - 1]);
+        return keta_error_set(err, KETA_EINVAL, field,
+                              "times must not decrease: %g min follows %g min", t,
+                              req->times_min[i - 1]);
     }
     for (size_t i = 0; i < req->n_doses; i++) {
         const keta_pk_dose *d = &req->doses[i];
@@ -335,6 +338,27 @@ static size_t expand_doses(const keta_pk_request *req, const pk_system *s, pk_in
         }
     }
     return n;
+}
+
+/*
+ * Merge the sorted arrays a[0..na) and e[0..ne) into out without repeated values and return
+ * the count. e may live inside out, starting at out + na: a value is written to out[k] with
+ * k <= (elements consumed before it) < na + (edges consumed), so a write never reaches an
+ * edge not yet read.
+ */
+static size_t merge_unique(const double *a, size_t na, const double *e, size_t ne, double *out)
+{
+    size_t ia = 0, ie = 0, k = 0;
+    while (ia < na || ie < ne) {
+        double v;
+        if (ie >= ne || (ia < na && a[ia] <= e[ie]))
+            v = a[ia++];
+        else
+            v = e[ie++];
+        if (k == 0 || v != out[k - 1])
+            out[k++] = v;
+    }
+    return k;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -511,21 +535,18 @@ keta_err keta_pk_simulate(const keta_pk_request *req, keta_pk_result *res, keta_
     pk__build(req, ke0, s, wide);
     warn_ranges(req, res);
 
-    size_t n_in = expand_doses(req, s, in), nb = 0;
-    bp[nb++] = 0;
-    bp[nb++] = MIN_PER_DAY;
-    for (size_t i = 0; i < nt; i++)
-        bp[nb++] = req->times_min[i];
+    /* Break points: the input edges (few; sorted here) merged with the requested times
+       (validated non-decreasing), without duplicates. The edges go at the end of bp first. */
+    size_t n_in = expand_doses(req, s, in), ne = 0;
+    double *edges = bp + nt;
+    edges[ne++] = 0;
+    edges[ne++] = MIN_PER_DAY;
     for (size_t i = 0; i < n_in; i++) {
-        bp[nb++] = in[i].t0;
-        bp[nb++] = in[i].t1;
+        edges[ne++] = in[i].t0;
+        edges[ne++] = in[i].t1;
     }
-    qsort(bp, nb, sizeof(double), cmp_double);
-    size_t u = 1;
-    for (size_t i = 1; i < nb; i++)
-        if (bp[i] != bp[u - 1])
-            bp[u++] = bp[i];
-    nb = u;
+    qsort(edges, ne, sizeof(double), cmp_double);
+    size_t nb = merge_unique(req->times_min, nt, edges, ne, bp);
 
     double x[PK_MAX_STATES] = {0}, b[PK_MAX_STATES];
     double auc24 = 0, met_auc24 = 0, auc_t = 0, met_auc_t = 0;
