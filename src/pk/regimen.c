@@ -388,7 +388,10 @@ static keta_err step(const pk_system *s, step_cache *cache, int *next_slot, doub
     for (int i = 0; i < n; i++) {
         double v = 0;
         for (int j = 0; j < n; j++)
-            v += c->e[i * n + j] * x[j] + c->phi[i * n + j] * b[j];
+            v += c->e[i * n + j] * x[j];
+        if (b != NULL) /* NULL: no input during this step, the usual case between doses */
+            for (int j = 0; j < n; j++)
+                v += c->phi[i * n + j] * b[j];
         y[i] = fabs(v) < PK_FLUSH_BELOW ? 0 : v;
     }
     memcpy(x, y, sizeof(double) * (size_t)n);
@@ -574,10 +577,14 @@ keta_err keta_pk_simulate(const keta_pk_request *req, keta_pk_result *res, keta_
             break;
         double t1 = bp[k + 1];
         memset(b, 0, sizeof b);
-        for (size_t i = 0; i < n_in; i++)
-            if (in[i].t1 > in[i].t0 && in[i].t0 <= t && in[i].t1 >= t1)
+        bool input = false;
+        for (size_t i = 0; i < n_in; i++) {
+            if (in[i].t1 > in[i].t0 && in[i].t0 <= t && in[i].t1 >= t1) {
                 b[in[i].state] += in[i].amount_mg / (in[i].t1 - in[i].t0);
-        rc = step(s, cache, &slot, t1 - t, b, x);
+                input = true;
+            }
+        }
+        rc = step(s, cache, &slot, t1 - t, input ? b : NULL, x);
         if (rc != KETA_OK) {
             rc = keta_error_set(err, rc, "", "the model's matrix exponential failed");
             goto out;
