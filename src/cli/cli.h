@@ -37,6 +37,17 @@ int keta_cli_fail(const char *cmd, keta_err rc, const keta_error *err);
 /* Print v as JSON on stdout (one line, or indented when pretty). */
 int keta_cli_print_json(const char *cmd, const json_t *v, int pretty);
 
+/* A library call that takes the request text (and an operand such as an instrument id). */
+typedef keta_err (*keta_cli_text_fn)(const char *operand, const char *text, size_t len,
+                                     json_t **out, keta_error *err);
+
+/*
+ * The body of every JSON-in, JSON-out command: read stdin (bounded), call fn, then print
+ * the answer with render (or as JSON, indented when pretty) or the refusal as one line.
+ */
+int keta_cli_run_json(const char *cmd, const char *operand, keta_cli_text_fn fn, int pretty,
+                      int (*render)(const json_t *out));
+
 /* Print the usage of cmd on stderr and return KETA_EXIT_USAGE. */
 int keta_cli_usage(const keta_cmd *cmd);
 

@@ -26,30 +26,13 @@ static int parse_json_cmd(const char *name, int argc, char **argv, int *pretty,
     return 0;
 }
 
-typedef keta_err (*json_text_fn)(const char *id, const char *text, size_t len, json_t **out,
-                                 keta_error *err);
-
-static int run_json_cmd(const char *name, int argc, char **argv, json_text_fn fn)
+static int run_json_cmd(const char *name, int argc, char **argv, keta_cli_text_fn fn)
 {
     int pretty;
     const char *id;
     if (parse_json_cmd(name, argc, argv, &pretty, &id) != 0)
         return keta_cli_usage(keta_cli_find(name));
-    keta_error err;
-    keta_error_clear(&err);
-    keta_buf in;
-    json_t *out = NULL;
-    int code;
-    keta_err rc = keta_cli_read_stdin(&in, KETA_JSON_MAX_BYTES, &err);
-    if (rc == KETA_OK)
-        rc = fn(id, keta_buf_str(&in), in.len, &out, &err);
-    if (rc != KETA_OK)
-        code = keta_cli_fail(name, rc, &err);
-    else
-        code = keta_cli_print_json(name, out, pretty);
-    json_decref(out);
-    keta_buf_free(&in);
-    return code;
+    return keta_cli_run_json(name, id, fn, pretty, NULL);
 }
 
 int keta_cmd_score(int argc, char **argv)

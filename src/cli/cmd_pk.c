@@ -62,6 +62,21 @@ static int print_csv(const json_t *out)
     return KETA_EXIT_OK;
 }
 
+/* The PK calls take no operand; these adapt them to keta_cli_run_json. */
+static keta_err simulate_text(const char *operand, const char *text, size_t len, json_t **out,
+                              keta_error *err)
+{
+    (void)operand;
+    return keta_pk_simulate_text(text, len, out, err);
+}
+
+static keta_err tci_text(const char *operand, const char *text, size_t len, json_t **out,
+                         keta_error *err)
+{
+    (void)operand;
+    return keta_pk_tci_text(text, len, out, err);
+}
+
 static int pk_tci(int argc, char **argv)
 {
     int pretty = 0;
@@ -69,21 +84,7 @@ static int pk_tci(int argc, char **argv)
         pretty = 1;
     else if (argc != 1)
         return keta_cli_usage(keta_cli_find("pk"));
-    keta_error err;
-    keta_error_clear(&err);
-    keta_buf in;
-    json_t *out = NULL;
-    int code;
-    keta_err rc = keta_cli_read_stdin(&in, KETA_JSON_MAX_BYTES, &err);
-    if (rc == KETA_OK)
-        rc = keta_pk_tci_text(keta_buf_str(&in), in.len, &out, &err);
-    if (rc != KETA_OK)
-        code = keta_cli_fail("pk tci", rc, &err);
-    else
-        code = keta_cli_print_json("pk tci", out, pretty);
-    json_decref(out);
-    keta_buf_free(&in);
-    return code;
+    return keta_cli_run_json("pk tci", NULL, tci_text, pretty, NULL);
 }
 
 static int pk_simulate(int argc, char **argv)
@@ -102,23 +103,7 @@ static int pk_simulate(int argc, char **argv)
     }
     if (optind != argc)
         return keta_cli_usage(keta_cli_find("pk"));
-    keta_error err;
-    keta_error_clear(&err);
-    keta_buf in;
-    json_t *out = NULL;
-    int code;
-    keta_err rc = keta_cli_read_stdin(&in, KETA_JSON_MAX_BYTES, &err);
-    if (rc == KETA_OK)
-        rc = keta_pk_simulate_text(keta_buf_str(&in), in.len, &out, &err);
-    if (rc != KETA_OK)
-        code = keta_cli_fail("pk simulate", rc, &err);
-    else if (csv)
-        code = print_csv(out);
-    else
-        code = keta_cli_print_json("pk simulate", out, pretty);
-    json_decref(out);
-    keta_buf_free(&in);
-    return code;
+    return keta_cli_run_json("pk simulate", NULL, simulate_text, pretty, csv ? print_csv : NULL);
 }
 
 int keta_cmd_pk(int argc, char **argv)

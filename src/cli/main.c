@@ -112,6 +112,28 @@ int keta_cli_print_json(const char *cmd, const json_t *v, int pretty)
     return KETA_EXIT_OK;
 }
 
+int keta_cli_run_json(const char *cmd, const char *operand, keta_cli_text_fn fn, int pretty,
+                      int (*render)(const json_t *out))
+{
+    keta_error err;
+    keta_error_clear(&err);
+    keta_buf in;
+    json_t *out = NULL;
+    int code;
+    keta_err rc = keta_cli_read_stdin(&in, KETA_JSON_MAX_BYTES, &err);
+    if (rc == KETA_OK)
+        rc = fn(operand, keta_buf_str(&in), in.len, &out, &err);
+    if (rc != KETA_OK)
+        code = keta_cli_fail(cmd, rc, &err);
+    else if (render != NULL)
+        code = render(out);
+    else
+        code = keta_cli_print_json(cmd, out, pretty);
+    json_decref(out);
+    keta_buf_free(&in);
+    return code;
+}
+
 int keta_cli_usage(const keta_cmd *cmd)
 {
     fprintf(stderr, "usage: %s\n(see `keta help %s`)\n", cmd->usage, cmd->name);
