@@ -1,7 +1,8 @@
 /*
- * libFuzzer target: arbitrary bytes into the `keta pk simulate` request decoder and the
- * engine behind it. Any input must either be refused with an error code and a field path, or
- * simulate to finite, non-negative concentrations; never crash, leak or hang.
+ * libFuzzer target for the PK request decoders and the engine behind them. The first byte
+ * picks `keta pk simulate` (even) or `keta pk tci` (odd), as scripts/fuzz.sh's seeds expect;
+ * the rest is the request text. Any input must either be refused with an error code and a
+ * field path, or give finite, non-negative concentrations; never crash, leak or hang.
  */
 #include <math.h>
 #include <stdint.h>
@@ -22,18 +23,23 @@ static void check_array(const json_t *a)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (size < 1)
+        return 0;
+    bool tci = data[0] % 2 == 1;
+    const char *text = (const char *)data + 1;
     json_t *out = NULL;
     keta_error err;
     keta_error_clear(&err);
-    keta_err rc = keta_pk_simulate_text((const char *)data, size, &out, &err);
+    keta_err rc = tci ? keta_pk_tci_text(text, size - 1, &out, &err)
+                      : keta_pk_simulate_text(text, size - 1, &out, &err);
     if (rc == KETA_OK) {
         if (out == NULL)
             abort();
         check_array(json_object_get(out, "cp_ng_per_ml"));
         check_array(json_object_get(out, "ce_ng_per_ml"));
-        check_array(json_object_get(out, "metabolite_ng_per_ml"));
-        char *text = keta_json_dump(out, false);
-        keta_free(text);
+        check_array(json_object_get(out, tci ? "times_min" : "metabolite_ng_per_ml"));
+        char *text_out = keta_json_dump(out, false);
+        keta_free(text_out);
     } else if (out != NULL || err.code != rc) {
         abort();
     }
