@@ -48,6 +48,14 @@ typedef keta_err (*keta_cli_text_fn)(const char *operand, const char *text, size
 int keta_cli_run_json(const char *cmd, const char *operand, keta_cli_text_fn fn, int pretty,
                       int (*render)(const json_t *out));
 
+/*
+ * The body of a listing command (`keta instruments`, `keta pk models`): with no argument,
+ * print the table with print_table; with --json, print json_fn's document indented. Any
+ * other argument is a usage error of usage_of.
+ */
+int keta_cli_list(const char *cmd, const keta_cmd *usage_of, int argc, char **argv,
+                  keta_err (*json_fn)(json_t **out), int (*print_table)(void));
+
 /* Print the usage of cmd on stderr and return KETA_EXIT_USAGE. */
 int keta_cli_usage(const keta_cmd *cmd);
 

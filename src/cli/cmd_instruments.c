@@ -45,22 +45,8 @@ int keta_cmd_outcome(int argc, char **argv)
     return run_json_cmd("outcome", argc, argv, keta_outcome_text);
 }
 
-int keta_cmd_instruments(int argc, char **argv)
+static int print_instruments(void)
 {
-    int as_json = 0;
-    if (argc == 2 && strcmp(argv[1], "--json") == 0)
-        as_json = 1;
-    else if (argc != 1)
-        return keta_cli_usage(keta_cli_find("instruments"));
-    if (as_json) {
-        json_t *all;
-        keta_err rc = keta_instruments_json(&all);
-        if (rc != KETA_OK)
-            return keta_cli_fail("instruments", rc, NULL);
-        int code = keta_cli_print_json("instruments", all, 1);
-        json_decref(all);
-        return code;
-    }
     printf("%-13s %-16s %5s %6s %7s  %-19s %-5s %-10s %s\n", "ID", "NAME", "ITEMS", "RANGE",
            "TOTAL", "LICENCE", "TEXT", "LOINC", "BANDS");
     for (size_t i = 0; i < keta_instrument_count(); i++) {
@@ -90,4 +76,10 @@ int keta_cmd_instruments(int argc, char **argv)
                ins->n_bands ? bands : (ins->has_total ? "-" : "none/low/moderate/high"));
     }
     return KETA_EXIT_OK;
+}
+
+int keta_cmd_instruments(int argc, char **argv)
+{
+    return keta_cli_list("instruments", keta_cli_find("instruments"), argc, argv,
+                         keta_instruments_json, print_instruments);
 }

@@ -5,22 +5,8 @@
 #include "cli.h"
 #include "keta/pk.h"
 
-static int pk_models(int argc, char **argv)
+static int print_models(void)
 {
-    int as_json = 0;
-    if (argc == 2 && strcmp(argv[1], "--json") == 0)
-        as_json = 1;
-    else if (argc != 1)
-        return keta_cli_usage(keta_cli_find("pk"));
-    if (as_json) {
-        json_t *all;
-        keta_err rc = keta_pk_models_json(&all);
-        if (rc != KETA_OK)
-            return keta_cli_fail("pk models", rc, NULL);
-        int code = keta_cli_print_json("pk models", all, 1);
-        json_decref(all);
-        return code;
-    }
     printf("%-15s %-10s %-12s %4s %-10s %-11s %-11s %s\n", "ID", "DRUG", "STRUCTURE", "CMT",
            "SCALING", "AGE_Y", "WEIGHT_KG", "METABOLITE");
     for (size_t i = 0; i < keta_pk_model_count(); i++) {
@@ -37,6 +23,12 @@ static int pk_models(int argc, char **argv)
                scaling, age, weight, m->metabolite ? m->metabolite : "-");
     }
     return KETA_EXIT_OK;
+}
+
+static int pk_models(int argc, char **argv)
+{
+    return keta_cli_list("pk models", keta_cli_find("pk"), argc, argv, keta_pk_models_json,
+                         print_models);
 }
 
 /* Render the JSON answer as CSV on stdout; warnings go to stderr. */

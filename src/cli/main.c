@@ -134,6 +134,22 @@ int keta_cli_run_json(const char *cmd, const char *operand, keta_cli_text_fn fn,
     return code;
 }
 
+int keta_cli_list(const char *cmd, const keta_cmd *usage_of, int argc, char **argv,
+                  keta_err (*json_fn)(json_t **out), int (*print_table)(void))
+{
+    if (argc == 1)
+        return print_table();
+    if (argc != 2 || strcmp(argv[1], "--json") != 0)
+        return keta_cli_usage(usage_of);
+    json_t *all;
+    keta_err rc = json_fn(&all);
+    if (rc != KETA_OK)
+        return keta_cli_fail(cmd, rc, NULL);
+    int code = keta_cli_print_json(cmd, all, 1);
+    json_decref(all);
+    return code;
+}
+
 int keta_cli_usage(const keta_cmd *cmd)
 {
     fprintf(stderr, "usage: %s\n(see `keta help %s`)\n", cmd->usage, cmd->name);
