@@ -68,6 +68,10 @@ typedef enum keta_pk_structure {
     /* Perez-Ruixo 2021: 3 compartments plus a hepato-portal compartment that eliminates and
        forms the metabolite; nasal and swallowed depots (see keta_pk_hepatoportal). */
     KETA_PK_HEPATOPORTAL,
+    /* Simons 2022: 3 compartments; each metabolite formed through a chain of transit
+       compartments (a formation delay with a mean transit time) and a fixed fraction; an oral
+       thin film absorbed by a mucosal and a swallowed route (see keta_pk_transit). */
+    KETA_PK_TRANSIT,
 } keta_pk_structure;
 
 typedef enum keta_pk_scaling {
@@ -115,6 +119,37 @@ typedef struct keta_pk_hepatoportal {
     double device_interval_min; /* default spacing of devices within one dose */
 } keta_pk_hepatoportal;
 
+/* Most transit compartments in one metabolite formation chain. */
+#define KETA_PK_MAX_TRANSIT 4
+
+/*
+ * Parameters of a transit-chain model (Simons 2022), typical values at 70 kg; volumes scale
+ * with (WT/70)^1, clearances with (WT/70)^0.75. Clearances in L/min, times in min.
+ * Parent: 3 compartments (V1..V3, CL1 into the metabolism chain, CL2 and CL3 distribution).
+ * Each metabolite: formed by the first chain (n_transit compartments, each draining at
+ * n_transit / mtt) of which the fraction fm reaches its central compartment; 2 compartments.
+ * Film ("sublingual" route): f_mucosal x dose zero-order over d_mucosal into a depot absorbed at
+ * ka_mucosal into the central compartment; f_swallowed x dose zero-order over d_swallowed into a
+ * gut depot (ka_gut) then a gut-to-liver compartment (1 / mtt_gut) feeding the metabolism chain
+ * directly (complete first pass: it never reaches the systemic parent).
+ */
+typedef struct keta_pk_transit {
+    double v1_l, v2_l, v3_l;
+    double cl1_l_per_min, cl2_l_per_min, cl3_l_per_min;
+    double f_mucosal, d_mucosal_min, ka_mucosal_per_min;
+    double f_swallowed, d_swallowed_min, ka_gut_per_min, mtt_gut_min;
+    /* metabolite 1 (formed from the parent's CL1 and the swallowed route) */
+    int n_transit;
+    double mtt_min, fm;
+    double m_v1_l, m_v2_l, m_cl1_l_per_min, m_cl2_l_per_min;
+    double m_mw_ratio; /* metabolite / parent molar mass: states carry parent-equivalent mg */
+    /* metabolite 2 (formed from metabolite 1's clearance); n_transit2 0 = none */
+    int n_transit2;
+    double mtt2_min, fm2;
+    double m2_v1_l, m2_v2_l, m2_cl1_l_per_min, m2_cl2_l_per_min;
+    double m2_mw_ratio;
+} keta_pk_transit;
+
 /* A model: one row of the table. Fields that do not apply to the structure are 0. */
 typedef struct keta_pk_model {
     const char *id;   /* "domino1984" */
@@ -129,15 +164,24 @@ typedef struct keta_pk_model {
     /* KETA_PK_SCALE_ALLOMETRIC, typical at 70 kg */
     double v1_l, v2_l, v3_l;
     double cl_l_per_h, q2_l_per_h, q3_l_per_h;
-    /* metabolite of mammillary models (allometric like the parent); NULL name = none */
+    /* metabolite of mammillary models (allometric like the parent); NULL name = none.
+       vm2_l 0 is a one-compartment metabolite. */
     const char *metabolite;
     double fm; /* fraction of parent clearance forming the metabolite */
     double vm1_l, vm2_l, clm_l_per_h, qm_l_per_h;
     const char *metabolite_source;
+    /* A published rise of the metabolite clearance with time after the first dose (fraction
+       per hour) that the linear engine does not apply; a simulation warns about it. */
+    double clm_time_slope_per_h;
+    /* second metabolite (KETA_PK_TRANSIT models); NULL = none */
+    const char *metabolite2;
     /* Per-model bioavailability overrides (0 = engine default of keta_pk_route_default). */
     double route_f[KETA_PK_ROUTE_COUNT];
     const char *route_f_source;
     const keta_pk_hepatoportal *hepatoportal; /* KETA_PK_HEPATOPORTAL only */
+    const keta_pk_transit *transit;           /* KETA_PK_TRANSIT only */
+    /* How an ambiguous published structure was read, and why (NULL when nothing was). */
+    const char *structure_note;
     /* population studied: outside it a simulation warns */
     double age_min_y, age_max_y, weight_min_kg, weight_max_kg;
     const char *range_source;
@@ -215,12 +259,14 @@ typedef struct keta_pk_summary {
 /* Caller-owned result of keta_pk_simulate. */
 typedef struct keta_pk_result {
     size_t n_times;
-    double *cp_ng_per_ml;         /* n_times values */
-    double *ce_ng_per_ml;         /* n_times values */
-    double *metabolite_ng_per_ml; /* n_times values, NULL when the model has no metabolite */
+    double *cp_ng_per_ml;          /* n_times values */
+    double *ce_ng_per_ml;          /* n_times values */
+    double *metabolite_ng_per_ml;  /* n_times values, NULL when the model has no metabolite */
+    double *metabolite2_ng_per_ml; /* n_times values, NULL without a second metabolite */
     keta_pk_summary summary;
-    keta_pk_summary metabolite_summary; /* zero when the model has no metabolite */
-    double ke0_per_min;                 /* the value used */
+    keta_pk_summary metabolite_summary;  /* zero when the model has no metabolite */
+    keta_pk_summary metabolite2_summary; /* zero without a second metabolite */
+    double ke0_per_min;                  /* the value used */
     int n_warnings;
     char warnings[KETA_PK_MAX_WARNINGS][KETA_PK_WARNING_BYTES];
 } keta_pk_result;
@@ -248,7 +294,7 @@ typedef struct keta_pk_derived {
 
 /*
  * Volumes, clearances and hybrid half-lives of a mammillary model at weight_kg.
- * KETA_EINVAL for a hepato-portal model.
+ * KETA_EINVAL for a model that is not mammillary (hepato-portal, transit).
  */
 keta_err keta_pk_model_derive(const keta_pk_model *m, double weight_kg, keta_pk_derived *out,
                               keta_error *err);

@@ -14,13 +14,13 @@ static int print_models(void)
         char age[40], weight[40];
         (void)snprintf(age, sizeof age, "%g-%g", m->age_min_y, m->age_max_y);
         (void)snprintf(weight, sizeof weight, "%g-%g", m->weight_min_kg, m->weight_max_kg);
+        static const char *const structures[] = {"mammillary", "hepatoportal", "transit"};
         const char *scaling = m->structure == KETA_PK_HEPATOPORTAL ? "none"
                               : m->scaling == KETA_PK_SCALE_PER_KG ? "per_kg"
                                                                    : "allometric";
         printf("%-15s %-10s %-12s %4d %-10s %-11s %-11s %s\n", m->id,
-               m->drug == KETA_PK_ESKETAMINE ? "esketamine" : "racemic",
-               m->structure == KETA_PK_HEPATOPORTAL ? "hepatoportal" : "mammillary", m->n_cmt,
-               scaling, age, weight, m->metabolite ? m->metabolite : "-");
+               m->drug == KETA_PK_ESKETAMINE ? "esketamine" : "racemic", structures[m->structure],
+               m->n_cmt, scaling, age, weight, m->metabolite ? m->metabolite : "-");
     }
     return KETA_EXIT_OK;
 }
@@ -38,15 +38,19 @@ static int print_csv(const json_t *out)
     const json_t *cp = json_object_get(out, "cp_ng_per_ml");
     const json_t *ce = json_object_get(out, "ce_ng_per_ml");
     const json_t *met = json_object_get(out, "metabolite_ng_per_ml");
+    const json_t *met2 = json_object_get(out, "metabolite2_ng_per_ml");
     const json_t *w = json_object_get(out, "warnings");
     for (size_t i = 0; i < json_array_size(w); i++)
         fprintf(stderr, "keta pk simulate: warning: %s\n", json_string_value(json_array_get(w, i)));
-    printf("t_min,cp_ng_per_ml,ce_ng_per_ml%s\n", met ? ",metabolite_ng_per_ml" : "");
+    printf("t_min,cp_ng_per_ml,ce_ng_per_ml%s%s\n", met ? ",metabolite_ng_per_ml" : "",
+           met2 ? ",metabolite2_ng_per_ml" : "");
     for (size_t i = 0; i < json_array_size(t); i++) {
         printf("%.10g,%.10g,%.10g", json_number_value(json_array_get(t, i)),
                json_number_value(json_array_get(cp, i)), json_number_value(json_array_get(ce, i)));
         if (met)
             printf(",%.10g", json_number_value(json_array_get(met, i)));
+        if (met2)
+            printf(",%.10g", json_number_value(json_array_get(met2, i)));
         putchar('\n');
     }
     if (fflush(stdout) != 0)

@@ -294,6 +294,12 @@ keta_err keta__pk_result_to_json(const keta_pk_request *req, const keta_pk_resul
             rc = keta_json_set(o, "metabolite_ng_per_ml",
                                pk__number_array(res->metabolite_ng_per_ml, res->n_times));
     }
+    if (rc == KETA_OK && res->metabolite2_ng_per_ml != NULL) {
+        rc = keta_json_set(o, "metabolite2", json_string(m->metabolite2));
+        if (rc == KETA_OK)
+            rc = keta_json_set(o, "metabolite2_ng_per_ml",
+                               pk__number_array(res->metabolite2_ng_per_ml, res->n_times));
+    }
     json_t *w = json_array();
     for (int i = 0; w != NULL && rc == KETA_OK && i < res->n_warnings; i++)
         rc = keta_json_push(w, json_string(res->warnings[i]));
@@ -307,6 +313,9 @@ keta_err keta__pk_result_to_json(const keta_pk_request *req, const keta_pk_resul
     if (rc == KETA_OK && res->metabolite_ng_per_ml != NULL)
         rc = keta_json_set(o, "metabolite_summary",
                            summary_json(&res->metabolite_summary, false, false));
+    if (rc == KETA_OK && res->metabolite2_ng_per_ml != NULL)
+        rc = keta_json_set(o, "metabolite2_summary",
+                           summary_json(&res->metabolite2_summary, false, false));
     if (rc != KETA_OK) {
         json_decref(o);
         return rc;
@@ -327,9 +336,47 @@ static keta_err set_str(json_t *o, const char *key, const char *v, keta_err rc)
     return keta_json_set(o, key, json_string(v));
 }
 
+static keta_err transit_json(const keta_pk_transit *t, json_t *p)
+{
+    keta_err rc = KETA_OK;
+    rc = set_num(p, "v1_l", t->v1_l, rc);
+    rc = set_num(p, "v2_l", t->v2_l, rc);
+    rc = set_num(p, "v3_l", t->v3_l, rc);
+    rc = set_num(p, "cl1_l_per_min", t->cl1_l_per_min, rc);
+    rc = set_num(p, "cl2_l_per_min", t->cl2_l_per_min, rc);
+    rc = set_num(p, "cl3_l_per_min", t->cl3_l_per_min, rc);
+    rc = set_num(p, "f_mucosal", t->f_mucosal, rc);
+    rc = set_num(p, "d_mucosal_min", t->d_mucosal_min, rc);
+    rc = set_num(p, "ka_mucosal_per_min", t->ka_mucosal_per_min, rc);
+    rc = set_num(p, "f_swallowed", t->f_swallowed, rc);
+    rc = set_num(p, "d_swallowed_min", t->d_swallowed_min, rc);
+    rc = set_num(p, "ka_gut_per_min", t->ka_gut_per_min, rc);
+    rc = set_num(p, "mtt_gut_min", t->mtt_gut_min, rc);
+    rc = rc == KETA_OK ? keta_json_set(p, "n_transit", json_integer(t->n_transit)) : rc;
+    rc = set_num(p, "mtt_min", t->mtt_min, rc);
+    rc = set_num(p, "fm", t->fm, rc);
+    rc = set_num(p, "m_v1_l", t->m_v1_l, rc);
+    rc = set_num(p, "m_v2_l", t->m_v2_l, rc);
+    rc = set_num(p, "m_cl1_l_per_min", t->m_cl1_l_per_min, rc);
+    rc = set_num(p, "m_cl2_l_per_min", t->m_cl2_l_per_min, rc);
+    rc = set_num(p, "m_mw_ratio", t->m_mw_ratio, rc);
+    if (t->n_transit2 == 0)
+        return rc;
+    rc = rc == KETA_OK ? keta_json_set(p, "n_transit2", json_integer(t->n_transit2)) : rc;
+    rc = set_num(p, "mtt2_min", t->mtt2_min, rc);
+    rc = set_num(p, "fm2", t->fm2, rc);
+    rc = set_num(p, "m2_v1_l", t->m2_v1_l, rc);
+    rc = set_num(p, "m2_v2_l", t->m2_v2_l, rc);
+    rc = set_num(p, "m2_cl1_l_per_min", t->m2_cl1_l_per_min, rc);
+    rc = set_num(p, "m2_cl2_l_per_min", t->m2_cl2_l_per_min, rc);
+    return set_num(p, "m2_mw_ratio", t->m2_mw_ratio, rc);
+}
+
 static keta_err parameters_json(const keta_pk_model *m, json_t *p)
 {
     keta_err rc = KETA_OK;
+    if (m->structure == KETA_PK_TRANSIT)
+        return transit_json(m->transit, p);
     if (m->structure == KETA_PK_HEPATOPORTAL) {
         const keta_pk_hepatoportal *h = m->hepatoportal;
         rc = set_num(p, "vc_l", h->vc_l, rc);
@@ -386,9 +433,13 @@ static keta_err parameters_json(const keta_pk_model *m, json_t *p)
     if (m->metabolite != NULL) {
         rc = set_num(p, "fm", m->fm, rc);
         rc = set_num(p, "vm1_l", m->vm1_l, rc);
-        rc = set_num(p, "vm2_l", m->vm2_l, rc);
+        if (m->vm2_l > 0)
+            rc = set_num(p, "vm2_l", m->vm2_l, rc);
         rc = set_num(p, "clm_l_per_h", m->clm_l_per_h, rc);
-        rc = set_num(p, "qm_l_per_h", m->qm_l_per_h, rc);
+        if (m->vm2_l > 0)
+            rc = set_num(p, "qm_l_per_h", m->qm_l_per_h, rc);
+        if (m->clm_time_slope_per_h > 0)
+            rc = set_num(p, "clm_time_slope_per_h_not_applied", m->clm_time_slope_per_h, rc);
     }
     return rc;
 }
@@ -416,14 +467,14 @@ static keta_err derived_json(const keta_pk_model *m, double weight_kg, json_t *o
 keta_err keta_pk_model_to_json(const keta_pk_model *m, double weight_kg, json_t **out)
 {
     static const char *const scaling[] = {"per_kg", "allometric_wt_1_cl_0.75"};
+    static const char *const structures[] = {"mammillary", "hepatoportal", "transit"};
     json_t *o = json_object(), *p = json_object(), *iiv = json_array(), *routes = json_object();
     *out = NULL;
     keta_err rc = (o && p && iiv && routes) ? KETA_OK : KETA_ENOMEM;
     rc = set_str(o, "id", m->id, rc);
     rc = set_str(o, "name", m->name, rc);
     rc = set_str(o, "drug", drug_name(m->drug), rc);
-    rc = set_str(o, "structure",
-                 m->structure == KETA_PK_HEPATOPORTAL ? "hepatoportal" : "mammillary", rc);
+    rc = set_str(o, "structure", structures[m->structure], rc);
     rc = rc == KETA_OK ? keta_json_set(o, "compartments", json_integer(m->n_cmt)) : rc;
     rc = set_str(o, "scaling", m->structure == KETA_PK_HEPATOPORTAL ? "none" : scaling[m->scaling],
                  rc);
@@ -431,12 +482,18 @@ keta_err keta_pk_model_to_json(const keta_pk_model *m, double weight_kg, json_t 
         rc = parameters_json(m, p);
     rc = set_str(o, "metabolite", m->metabolite, rc);
     rc = set_str(o, "metabolite_source", m->metabolite_source, rc);
+    rc = set_str(o, "metabolite2", m->metabolite2, rc);
+    rc = set_str(o, "structure_note", m->structure_note, rc);
     for (int r = 0; rc == KETA_OK && r < KETA_PK_ROUTE_COUNT; r++) {
         const keta_pk_route_info *ri = keta_pk_route_default((keta_pk_route)r);
         double f = m->route_f[r] > 0 ? m->route_f[r] : ri->f;
-        bool ok = r == KETA_PK_IV || (m->structure == KETA_PK_HEPATOPORTAL
-                                          ? (r == KETA_PK_INTRANASAL || r == KETA_PK_ORAL)
-                                          : (m->drug == KETA_PK_RACEMIC || m->route_f[r] > 0));
+        bool ok = r == KETA_PK_IV;
+        if (m->structure == KETA_PK_HEPATOPORTAL)
+            ok |= r == KETA_PK_INTRANASAL || r == KETA_PK_ORAL;
+        else if (m->structure == KETA_PK_TRANSIT)
+            ok |= r == KETA_PK_SUBLINGUAL;
+        else
+            ok |= m->drug == KETA_PK_RACEMIC || m->route_f[r] > 0;
         if (!ok)
             continue;
         json_t *e = json_object();

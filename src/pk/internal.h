@@ -4,9 +4,10 @@
 
 #include "keta/pk.h"
 
-/* The most states a model builds: parent (4), effect site, AUC, metabolite (2), metabolite AUC,
-   depots (one per extravascular route, three for the hepato-portal model). */
-#define PK_MAX_STATES 16
+/* The most states a model builds. The largest is simons2022 with a film and an IV dose: parent
+   (3), effect site, AUC, two transit chains (2 + 2), two metabolites (2 + 2) with their AUCs,
+   the mucosal and gut depots and the gut-to-liver compartment = 18. */
+#define PK_MAX_STATES 18
 
 /* Values below this are flushed to zero so decaying amounts never become subnormal. */
 #define PK_FLUSH_BELOW 1e-300
@@ -19,10 +20,13 @@ typedef struct pk_system {
     int effect;                              /* effect-site concentration, mg/L */
     int auc;                                 /* integral of Cp, mg.min/L */
     int met, met_auc;                        /* metabolite amount and its AUC; -1 when none */
+    int met2, met2_auc;                      /* second metabolite (transit models); -1 when none */
     int depot[KETA_PK_ROUTE_COUNT];          /* mammillary depots; -1 when unused */
     int nasal, swallowed, oral;              /* hepato-portal depots; -1 when none */
     int liver;                               /* hepato-portal compartment; -1 when none */
-    double v_central_l, v_met_l;
+    /* volumes that turn a state amount (mg) into a concentration (mg/L); a metabolite's volume
+       is divided by its molar-mass ratio where its states carry parent-equivalent mg */
+    double v_central_l, v_met_l, v_met2_l;
 } pk_system;
 
 /*
@@ -56,6 +60,10 @@ void pk__micro(const keta_pk_model *m, double weight_kg, pk_micro *out);
  * passed validation (weight, age, routes).
  */
 void pk__build(const keta_pk_request *req, double ke0, pk_system *s, double *wide);
+
+/* The KETA_PK_TRANSIT part of pk__build (transit.c): states and rates of req's model into s and
+   wide (stride PK_MAX_STATES), with the film depots when req uses the sublingual route. */
+void pk__build_transit(const keta_pk_request *req, double ke0, pk_system *s, double *wide);
 
 /* Append a printf-style warning to warnings[*n] unless KETA_PK_MAX_WARNINGS are there. */
 void pk__warn(char (*warnings)[KETA_PK_WARNING_BYTES], int *n, const char *fmt, ...)

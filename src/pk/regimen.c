@@ -88,13 +88,16 @@ static void build_mammillary(const keta_pk_request *req, double ke0, pk_system *
         double vm1 = m->vm1_l * fv, vm2 = m->vm2_l * fv;
         double clm = m->clm_l_per_h * fcl, qm = m->qm_l_per_h * fcl;
         s->met = add_state(s);
-        int mp = add_state(s);
         s->v_met_l = vm1;
         set(w, s->met, s->central, m->fm * k.k10);
-        set(w, s->met, s->met, -(clm + qm) / vm1);
-        set(w, s->met, mp, qm / vm2);
-        set(w, mp, s->met, qm / vm1);
-        set(w, mp, mp, -qm / vm2);
+        set(w, s->met, s->met, -clm / vm1);
+        if (vm2 > 0) { /* vm2 0: a one-compartment metabolite (flint2017) */
+            int mp = add_state(s);
+            set(w, s->met, s->met, -qm / vm1);
+            set(w, s->met, mp, qm / vm2);
+            set(w, mp, s->met, qm / vm1);
+            set(w, mp, mp, -qm / vm2);
+        }
         s->met_auc = add_state(s);
         set(w, s->met_auc, s->met, 1.0 / vm1);
     }
@@ -168,6 +171,8 @@ static bool route_supported(const keta_pk_model *m, keta_pk_route r)
         return true;
     if (m->structure == KETA_PK_HEPATOPORTAL)
         return r == KETA_PK_INTRANASAL || r == KETA_PK_ORAL;
+    if (m->structure == KETA_PK_TRANSIT) /* the oral thin film, sublingual or buccal */
+        return r == KETA_PK_SUBLINGUAL;
     /* racemic defaults do not carry over to esketamine: only routes the row sets */
     if (m->drug == KETA_PK_ESKETAMINE)
         return m->route_f[r] > 0;
@@ -312,6 +317,12 @@ static size_t expand_doses(const keta_pk_request *req, const pk_system *s, pk_in
         double t0 = d->start_min;
         if (d->route == KETA_PK_IV) {
             in[n++] = (pk_input){t0, t0 + d->duration_min, s->central, d->amount_mg};
+        } else if (m->structure == KETA_PK_TRANSIT) { /* film: mucosal and swallowed parts */
+            const keta_pk_transit *tr = m->transit;
+            in[n++] = (pk_input){t0, t0 + tr->d_mucosal_min, s->depot[KETA_PK_SUBLINGUAL],
+                                 tr->f_mucosal * d->amount_mg};
+            in[n++] = (pk_input){t0, t0 + tr->d_swallowed_min, s->swallowed,
+                                 tr->f_swallowed * d->amount_mg};
         } else if (m->structure == KETA_PK_MAMMILLARY) {
             double f = m->route_f[d->route] > 0 ? m->route_f[d->route]
                                                 : keta_pk_route_default(d->route)->f;
@@ -403,7 +414,7 @@ static double tail_auc(const pk_system *s, const double *x, int of, double v)
 {
     int n = s->n, idx[PK_MAX_STATES], k = 0;
     for (int i = 0; i < n; i++)
-        if (i != s->auc && i != s->met_auc)
+        if (i != s->auc && i != s->met_auc && i != s->met2_auc)
             idx[k++] = i;
     double m[PK_MAX_STATES * PK_MAX_STATES], y[PK_MAX_STATES];
     int pos = -1;
@@ -474,17 +485,27 @@ static void warn_ranges(const keta_pk_request *req, keta_pk_result *res)
                  "%s: first-pass %s formation after oral doses is not modelled; the "
                  "metabolite is under-predicted",
                  m->id, m->metabolite);
+    double last_h = req->times_min[req->n_times - 1] / 60.0;
+    if (m->clm_time_slope_per_h > 0 && last_h > 1)
+        pk__warn(res->warnings, &res->n_warnings,
+                 "%s: the published rise of %s clearance with time after the first dose "
+                 "(%.2f%%/h) is not applied; %s is over-predicted by up to %.0f%% at %g h",
+                 m->id, m->metabolite, 100 * m->clm_time_slope_per_h, m->metabolite,
+                 100 * m->clm_time_slope_per_h * last_h, last_h);
 }
 
 void pk__build(const keta_pk_request *req, double ke0, pk_system *s, double *wide)
 {
     memset(s, 0, sizeof *s);
     memset(wide, 0, sizeof(double) * PK_MAX_STATES * PK_MAX_STATES);
-    s->met = s->met_auc = s->nasal = s->swallowed = s->oral = s->liver = -1;
+    s->met = s->met_auc = s->met2 = s->met2_auc = -1;
+    s->nasal = s->swallowed = s->oral = s->liver = -1;
     for (int r = 0; r < KETA_PK_ROUTE_COUNT; r++)
         s->depot[r] = -1;
     if (req->model->structure == KETA_PK_HEPATOPORTAL)
         build_hepatoportal(req, ke0, s, wide);
+    else if (req->model->structure == KETA_PK_TRANSIT)
+        pk__build_transit(req, ke0, s, wide);
     else
         build_mammillary(req, ke0, s, wide);
     compact(s, wide);
@@ -528,8 +549,11 @@ keta_err keta_pk_simulate(const keta_pk_request *req, keta_pk_result *res, keta_
     res->ce_ng_per_ml = keta_malloc(sizeof(double) * nt);
     if (req->model->metabolite != NULL)
         res->metabolite_ng_per_ml = keta_malloc(sizeof(double) * nt);
+    if (req->model->metabolite2 != NULL)
+        res->metabolite2_ng_per_ml = keta_malloc(sizeof(double) * nt);
     if (!s || !wide || !in || !bp || !cache || !res->cp_ng_per_ml || !res->ce_ng_per_ml ||
-        (req->model->metabolite != NULL && !res->metabolite_ng_per_ml)) {
+        (req->model->metabolite != NULL && !res->metabolite_ng_per_ml) ||
+        (req->model->metabolite2 != NULL && !res->metabolite2_ng_per_ml)) {
         rc = keta_error_set(err, KETA_ENOMEM, "", "out of memory simulating");
         goto out;
     }
@@ -552,7 +576,7 @@ keta_err keta_pk_simulate(const keta_pk_request *req, keta_pk_result *res, keta_
     size_t nb = merge_unique(req->times_min, nt, edges, ne, bp);
 
     double x[PK_MAX_STATES] = {0}, b[PK_MAX_STATES];
-    double auc24 = 0, met_auc24 = 0, auc_t = 0, met_auc_t = 0;
+    double auc24 = 0, met_auc24 = 0, met2_auc24 = 0, auc_t = 0, met_auc_t = 0, met2_auc_t = 0;
     int slot = 0;
     size_t oi = 0;
     for (size_t k = 0; k < nb; k++) {
@@ -565,13 +589,17 @@ keta_err keta_pk_simulate(const keta_pk_request *req, keta_pk_result *res, keta_
             res->ce_ng_per_ml[oi] = 1000.0 * x[s->effect];
             if (s->met >= 0)
                 res->metabolite_ng_per_ml[oi] = 1000.0 * x[s->met] / s->v_met_l;
+            if (s->met2 >= 0)
+                res->metabolite2_ng_per_ml[oi] = 1000.0 * x[s->met2] / s->v_met2_l;
             auc_t = x[s->auc];
             met_auc_t = s->met_auc >= 0 ? x[s->met_auc] : 0;
+            met2_auc_t = s->met2_auc >= 0 ? x[s->met2_auc] : 0;
             oi++;
         }
         if (t == MIN_PER_DAY) {
             auc24 = x[s->auc];
             met_auc24 = s->met_auc >= 0 ? x[s->met_auc] : 0;
+            met2_auc24 = s->met2_auc >= 0 ? x[s->met2_auc] : 0;
         }
         if (k + 1 == nb)
             break;
@@ -609,6 +637,13 @@ keta_err keta_pk_simulate(const keta_pk_request *req, keta_pk_result *res, keta_
         res->metabolite_summary.auc_inf_ng_h_per_ml =
             auc_unit * (x[s->met_auc] + tail_auc(s, x, s->met, s->v_met_l));
     }
+    if (s->met2 >= 0) {
+        summarise(req->times_min, res->metabolite2_ng_per_ml, nt, 0, &res->metabolite2_summary);
+        res->metabolite2_summary.auc_0_t_ng_h_per_ml = auc_unit * met2_auc_t;
+        res->metabolite2_summary.auc_0_24h_ng_h_per_ml = auc_unit * met2_auc24;
+        res->metabolite2_summary.auc_inf_ng_h_per_ml =
+            auc_unit * (x[s->met2_auc] + tail_auc(s, x, s->met2, s->v_met2_l));
+    }
 out:
     keta_free(s);
     keta_free(wide);
@@ -625,6 +660,7 @@ void keta_pk_result_free(keta_pk_result *res)
     keta_free(res->cp_ng_per_ml);
     keta_free(res->ce_ng_per_ml);
     keta_free(res->metabolite_ng_per_ml);
+    keta_free(res->metabolite2_ng_per_ml);
     memset(res, 0, sizeof *res);
 }
 

@@ -8,7 +8,7 @@
 #include "keta_test.h"
 #include "keta/pk.h"
 
-#define TWIN_MAX   16
+#define TWIN_MAX   24
 #define TWIN_H     0.01 /* min; every input time in these regimens is a multiple */
 #define TWIN_T_END 720.0
 #define TWIN_OUT   5.0 /* compare every 5 min */
@@ -25,10 +25,36 @@ typedef struct twin {
     double vm1, vm2, clm, qm;
     /* hepato-portal, per min */
     double qh, q1, q2, kel, kmet, cln, q3, kan, kasw, kapo;
+    /* transit (Simons 2022): clearances L/min */
+    double cl1, cl2, cl3, mv1, mv2, mcl1, mcl2, m2v1, m2v2, m2cl1, m2cl2;
 } twin;
 
 /* State layout of the twin (its own, not the engine's). */
-enum { C, P2, P3, CE, MET, METP, DEP_IM, DEP_IN, DEP_SL, DEP_PO, LIVER, NASAL, SW, PO };
+enum {
+    C,
+    P2,
+    P3,
+    CE,
+    MET,
+    METP,
+    DEP_IM,
+    DEP_IN,
+    DEP_SL,
+    DEP_PO,
+    LIVER,
+    NASAL,
+    SW,
+    PO,
+    /* transit: two metabolism chains, the second metabolite, the gut and gut-to-liver states */
+    CH1,
+    CH2,
+    MET2,
+    MET2P,
+    CH3,
+    CH4,
+    GUT,
+    PORTAL
+};
 
 static void twin_init(twin *w, const keta_pk_request *req)
 {
@@ -51,6 +77,25 @@ static void twin_init(twin *w, const keta_pk_request *req)
         w->kan = h->ka_nasal_per_h / 60;
         w->kasw = h->ka_sw_per_h / 60;
         w->kapo = h->ka_po_per_h / 60;
+        return;
+    }
+    if (m->structure == KETA_PK_TRANSIT) {
+        const keta_pk_transit *t = m->transit;
+        double fv = wt / 70, fc = pow(wt / 70, 0.75);
+        w->v1 = t->v1_l * fv;
+        w->v2 = t->v2_l * fv;
+        w->v3 = t->v3_l * fv;
+        w->cl1 = t->cl1_l_per_min * fc;
+        w->cl2 = t->cl2_l_per_min * fc;
+        w->cl3 = t->cl3_l_per_min * fc;
+        w->mv1 = t->m_v1_l * fv;
+        w->mv2 = t->m_v2_l * fv;
+        w->mcl1 = t->m_cl1_l_per_min * fc;
+        w->mcl2 = t->m_cl2_l_per_min * fc;
+        w->m2v1 = t->m2_v1_l * fv;
+        w->m2v2 = t->m2_v2_l * fv;
+        w->m2cl1 = t->m2_cl1_l_per_min * fc;
+        w->m2cl2 = t->m2_cl2_l_per_min * fc;
         return;
     }
     if (m->scaling == KETA_PK_SCALE_PER_KG) {
@@ -92,6 +137,13 @@ static void twin_rates(const twin *w, double t, double *rate)
         if (d->route == KETA_PK_IV && d->duration_min > 0 && t >= d->start_min &&
             t < d->start_min + d->duration_min)
             rate[C] += d->amount_mg / d->duration_min;
+        if (m->structure == KETA_PK_TRANSIT && d->route == KETA_PK_SUBLINGUAL) {
+            const keta_pk_transit *tr = m->transit;
+            if (t >= d->start_min && t < d->start_min + tr->d_mucosal_min)
+                rate[DEP_SL] += tr->f_mucosal * d->amount_mg / tr->d_mucosal_min;
+            if (t >= d->start_min && t < d->start_min + tr->d_swallowed_min)
+                rate[GUT] += tr->f_swallowed * d->amount_mg / tr->d_swallowed_min;
+        }
         if (m->structure != KETA_PK_HEPATOPORTAL)
             continue;
         const keta_pk_hepatoportal *h = m->hepatoportal;
@@ -167,6 +219,30 @@ static void twin_deriv(const twin *w, const double *x, const double *rate, doubl
         dx[CE] = w->ke0 * (cc - x[CE]);
         return;
     }
+    if (m->structure == KETA_PK_TRANSIT) { /* Simons 2022 from its equations */
+        const keta_pk_transit *t = m->transit;
+        double cc = x[C] / w->v1, cp2 = x[P2] / w->v2, cp3 = x[P3] / w->v3;
+        double k1 = t->n_transit / t->mtt_min, k2 = t->n_transit2 / t->mtt2_min;
+        double cn = x[MET] / w->mv1, cnp = x[METP] / w->mv2;
+        double ch = x[MET2] / w->m2v1, chp = x[MET2P] / w->m2v2;
+        dx[DEP_SL] = rate[DEP_SL] - t->ka_mucosal_per_min * x[DEP_SL];
+        dx[GUT] = rate[GUT] - t->ka_gut_per_min * x[GUT];
+        dx[PORTAL] = t->ka_gut_per_min * x[GUT] - x[PORTAL] / t->mtt_gut_min;
+        dx[C] = rate[C] + t->ka_mucosal_per_min * x[DEP_SL] - w->cl1 * cc - w->cl2 * (cc - cp2) -
+                w->cl3 * (cc - cp3);
+        dx[P2] = w->cl2 * (cc - cp2);
+        dx[P3] = w->cl3 * (cc - cp3);
+        dx[CH1] = w->cl1 * cc + x[PORTAL] / t->mtt_gut_min - k1 * x[CH1];
+        dx[CH2] = k1 * (x[CH1] - x[CH2]);
+        dx[MET] = t->fm * k1 * x[CH2] - w->mcl1 * cn - w->mcl2 * (cn - cnp);
+        dx[METP] = w->mcl2 * (cn - cnp);
+        dx[CH3] = w->mcl1 * cn - k2 * x[CH3];
+        dx[CH4] = k2 * (x[CH3] - x[CH4]);
+        dx[MET2] = t->fm2 * k2 * x[CH4] - w->m2cl1 * ch - w->m2cl2 * (ch - chp);
+        dx[MET2P] = w->m2cl2 * (ch - chp);
+        dx[CE] = w->ke0 * (cc - x[CE]);
+        return;
+    }
     double elim = w->k10 * x[C];
     dx[C] = rate[C] - elim - w->k12 * x[C] + w->k21 * x[P2] - w->k13 * x[C] + w->k31 * x[P3];
     dx[P2] = w->k12 * x[C] - w->k21 * x[P2];
@@ -178,9 +254,13 @@ static void twin_deriv(const twin *w, const double *x, const double *rate, doubl
     }
     dx[CE] = w->ke0 * (x[C] / w->v1 - x[CE]);
     if (m->metabolite != NULL) {
-        double cm = x[MET] / w->vm1, cmp = x[METP] / w->vm2;
-        dx[MET] = m->fm * elim - w->clm * cm - w->qm * (cm - cmp);
-        dx[METP] = w->qm * (cm - cmp);
+        double cm = x[MET] / w->vm1;
+        dx[MET] = m->fm * elim - w->clm * cm;
+        if (w->vm2 > 0) { /* a one-compartment metabolite has no peripheral (flint2017) */
+            double cmp = x[METP] / w->vm2;
+            dx[MET] -= w->qm * (cm - cmp);
+            dx[METP] = w->qm * (cm - cmp);
+        }
     }
 }
 
@@ -208,7 +288,12 @@ static void compare_with_twin(const keta_pk_request *base)
         req.model->structure == KETA_PK_HEPATOPORTAL ? req.model->hepatoportal->vc_l : w.v1;
     double v_m =
         req.model->structure == KETA_PK_HEPATOPORTAL ? req.model->hepatoportal->vn_l : w.vm1;
-    int compared = 0;
+    double v_m2 = 0;
+    if (req.model->structure == KETA_PK_TRANSIT) { /* outputs in each metabolite's own mass */
+        v_m = w.mv1 / req.model->transit->m_mw_ratio;
+        v_m2 = w.m2v1 / req.model->transit->m2_mw_ratio;
+    }
+    int compared = 0, compared_m2 = 0;
     for (long s = 0; s <= total; s++) {
         double t = (double)s * TWIN_H;
         twin_boluses(&w, t, x);
@@ -223,6 +308,10 @@ static void compare_with_twin(const keta_pk_request *base)
                 assert_close(res.ce_ng_per_ml[i], ce, 1e-6, 0);
             if (res.metabolite_ng_per_ml != NULL && 1000 * x[MET] / v_m > 0.01)
                 assert_close(res.metabolite_ng_per_ml[i], 1000 * x[MET] / v_m, 1e-6, 0);
+            if (res.metabolite2_ng_per_ml != NULL && 1000 * x[MET2] / v_m2 > 0.01) {
+                assert_close(res.metabolite2_ng_per_ml[i], 1000 * x[MET2] / v_m2, 1e-6, 0);
+                compared_m2++;
+            }
         }
         if (s == total)
             break;
@@ -242,6 +331,8 @@ static void compare_with_twin(const keta_pk_request *base)
             x[j] += TWIN_H / 6 * (k1[j] + 2 * k2[j] + 2 * k3[j] + k4[j]);
     }
     assert_true(compared > 20);
+    if (res.metabolite2_ng_per_ml != NULL)
+        assert_true(compared_m2 > 20);
     keta_pk_result_free(&res);
 }
 
@@ -273,7 +364,8 @@ static void twin_iv_bolus_and_infusions(void **state)
                                      DOSE(KETA_PK_IV, 5, 30, 0), DOSE(KETA_PK_IV, 10, 60, 60),
                                      DOSE(KETA_PK_IV, 8, 200.5, 0.5)};
     const char *models[] = {"domino1984",   "kamp2020",   "herd2007",  "hornik2018",
-                            "clements1981", "hijazi2003", "fanta2015", "perezruixo2021"};
+                            "clements1981", "hijazi2003", "fanta2015", "perezruixo2021",
+                            "flint2017",    "simons2022"};
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
         r = regimen(models[i], segments, 5);
         compare_with_twin(&r);
@@ -302,6 +394,34 @@ static void twin_extravascular(void **state)
     compare_with_twin(&r);
     const keta_pk_dose oral_s[] = {DOSE(KETA_PK_ORAL, 20, 0, 0), DOSE(KETA_PK_IV, 10, 120, 20)};
     r = regimen("fanta2015", oral_s, 2);
+    compare_with_twin(&r);
+}
+
+/* The transit-chain model (Simons 2022): film doses (mucosal and swallowed inputs, both
+   zero-order into first-order depots) and IV doses, two metabolites through transit chains. */
+static void twin_transit_film(void **state)
+{
+    (void)state;
+    const keta_pk_dose doses[] = {DOSE(KETA_PK_SUBLINGUAL, 50, 0, 0),
+                                  DOSE(KETA_PK_SUBLINGUAL, 100, 45.5, 0),
+                                  DOSE(KETA_PK_IV, 20, 360, 20), DOSE(KETA_PK_IV, 5, 500, 0)};
+    keta_pk_request r = regimen("simons2022", doses, 4);
+    compare_with_twin(&r);
+    r.patient.weight_kg = 55;
+    r.ke0_per_min = 0.5;
+    compare_with_twin(&r);
+    r = regimen("simons2022", doses + 2, 2); /* IV only: no film depots are built */
+    compare_with_twin(&r);
+}
+
+/* A one-compartment metabolite (Flint 2017: Vsnk/Fm 1 L) in a child and in an adult. */
+static void twin_one_compartment_metabolite(void **state)
+{
+    (void)state;
+    const keta_pk_dose doses[] = {DOSE(KETA_PK_IV, 2, 0, 0), DOSE(KETA_PK_IV, 14, 0, 600)};
+    keta_pk_request r = regimen("flint2017", doses, 2);
+    r.patient.weight_kg = 7;
+    r.patient.age_y = 0.42;
     compare_with_twin(&r);
 }
 
@@ -576,6 +696,8 @@ int main(void)
         cmocka_unit_test(twin_iv_bolus_and_infusions),
         cmocka_unit_test(twin_extravascular),
         cmocka_unit_test(twin_esketamine_nasal),
+        cmocka_unit_test(twin_transit_film),
+        cmocka_unit_test(twin_one_compartment_metabolite),
         cmocka_unit_test(auc_scales_by_f),
         cmocka_unit_test(no_subnormals),
         cmocka_unit_test(time_above_threshold),
