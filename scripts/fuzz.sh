@@ -18,13 +18,15 @@ for bin in build-fuzz/tests/fuzz/fuzz_*; do
     name=$(basename "$bin")
     corpus=build-fuzz/corpus-$name
     mkdir -p "$corpus"
-    # Seeds: every golden input, behind each possible selector byte the target may use.
+    # Seeds: every golden input, behind two neighbouring selector bytes, so a target that picks
+    # its decoder by the byte's parity (fuzz_pk: simulate or tci) gets each input on both.
     n=0
     for f in tests/golden/*/*.case; do
         input=$(sed -n 's/^input: //p' "$f")
         [ -n "$input" ] || continue
         n=$((n + 1))
         printf '%b%s' "\\0$(printf '%03o' $((n % 40)))" "$input" > "$corpus/seed-$n"
+        printf '%b%s' "\\0$(printf '%03o' $(((n + 1) % 40)))" "$input" > "$corpus/seed-$n-b"
     done
     echo "fuzz: $name for ${seconds}s ($n seeds)"
     if ! "$bin" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \

@@ -305,11 +305,21 @@ keta_err keta_pk_model_derive(const keta_pk_model *m, double weight_kg, keta_pk_
 #define KETA_PK_TCI_MIN_PERIOD_MIN (1.0 / 60.0)
 #define KETA_PK_TCI_PERIOD_MIN     (10.0 / 60.0) /* default update period: 10 s, as STANPUMP */
 
-/* A plasma-targeted infusion (IV into the central compartment). */
+/* Effect-site targeting: within this fraction of the target, past the Ce peak, the programme
+   switches to plasma maintenance (STANPUMP's rule, pkpd.md §5). */
+#define KETA_PK_TCI_EFFECT_SWITCH 0.05
+
+typedef enum keta_pk_tci_site {
+    KETA_PK_TCI_PLASMA, /* hold Cp on the target */
+    KETA_PK_TCI_EFFECT, /* bring Ce to the target without overshoot, then hold it */
+} keta_pk_tci_site;
+
+/* A target-controlled infusion (IV into the central compartment). */
 typedef struct keta_pk_tci_request {
     const keta_pk_model *model;
     keta_pk_patient patient;
-    double target_ng_per_ml;  /* plasma target, above 0 */
+    keta_pk_tci_site site;    /* what the target is for (plasma by default) */
+    double target_ng_per_ml;  /* target concentration at that site, above 0 */
     double duration_min;      /* programme length, up to KETA_PK_TCI_MAX_MIN */
     double period_min;        /* pump update period; 0 selects KETA_PK_TCI_PERIOD_MIN */
     double max_rate_mg_per_h; /* the pump's limit; 0 means none */
@@ -328,24 +338,36 @@ typedef struct keta_pk_tci_result {
     size_t n_points; /* one per period end */
     double *times_min, *cp_ng_per_ml, *ce_ng_per_ml;
     double total_mg;
-    double maintenance_rate_mg_per_h; /* the rate of the last period */
+    double maintenance_rate_mg_per_h;          /* the rate of the last period */
+    double cp_max_ng_per_ml, ce_max_ng_per_ml; /* over the period ends */
+    double rate_max_mg_per_h;                  /* the highest rate of the programme */
+    double time_to_target_min;   /* first period end with the targeted site >= 95 % of target; -1 */
+    double effect_phase_end_min; /* effect targeting: when plasma maintenance took over; -1 */
     int n_warnings;
     char warnings[KETA_PK_MAX_WARNINGS][KETA_PK_WARNING_BYTES];
 } keta_pk_tci_result;
 
 /*
- * Plasma TCI (the Bailey/Shafer rule on the exact step matrices): in each period the rate is
- * (target - Cp the state would reach with no infusion) / (Cp one mg/min would add), floored at
- * 0 and capped at max_rate. Effect-site targeting is not implemented. Errors as for
- * keta_pk_simulate (KETA_ERANGE, KETA_ENOMEM). Release res with keta_pk_tci_result_free.
+ * Target-controlled infusion on the exact step matrices, one rate per period.
+ * Plasma (Bailey/Shafer): the rate is (target - Cp the state would reach with no infusion) /
+ * (Cp one mg/min would add), floored at 0 and capped at max_rate.
+ * Effect site (Shafer & Gregg 1992, as STANPUMP, pkpd.md §5): while Ce is below the target, the
+ * rate of each period is the one whose predicted Ce peak (that period's rate, then nothing)
+ * equals the target, capped at max_rate; since Ce is affine in the rate, that rate is
+ * min over future t of (target - Ce_free(t)) / Ce_unit(t), found on the period grid until both
+ * curves have turned down (no search). Once Ce is within KETA_PK_TCI_EFFECT_SWITCH of the
+ * target and past its peak (Cp <= Ce), the plasma rule holds Cp (= Ce) on the target.
+ * Errors as for keta_pk_simulate (KETA_ERANGE, KETA_ENOMEM). Release res with
+ * keta_pk_tci_result_free.
  */
 keta_err keta_pk_tci(const keta_pk_tci_request *req, keta_pk_tci_result *res, keta_error *err);
 
 /* Release the arrays of res and zero it. NULL is a no-op. */
 void keta_pk_tci_result_free(keta_pk_tci_result *res);
 
-/* Decode a TCI request ({"model", "patient", "target_ng_per_ml", "duration_min",
-   "period_min"?, "max_rate_mg_per_h"?, "ke0_per_min"?}), run it and encode the programme. */
+/* Decode a TCI request ({"model", "patient", "target_ng_per_ml", "duration_min", "target"?
+   ("plasma" or "effect"), "period_min"?, "max_rate_mg_per_h"?, "ke0_per_min"?}), run it and
+   encode the programme. *out is a new reference on success. */
 keta_err keta_pk_tci_text(const char *text, size_t len, json_t **out, keta_error *err);
 
 /* ---- JSON (the contract of `keta pk simulate` and its API route) -------------------------- */

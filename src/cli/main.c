@@ -47,10 +47,14 @@ const keta_cmd keta_cli_commands[] = {
      "\"doses\":[{\"route\":\"iv\",\"amount_mg\":35,\"start_min\":0,\"duration_min\":40}],\n"
      "        \"times_min\":[0,10,20,40,60,120]}' | keta pk simulate\n\n"
      "--csv prints t_min,cp_ng_per_ml,ce_ng_per_ml[,metabolite_ng_per_ml] instead.\n\n"
-     "`keta pk tci` plans a plasma target-controlled infusion: it reads {\"model\", \"patient\",\n"
-     "\"target_ng_per_ml\", \"duration_min\"} (optional \"period_min\", default 10 s, and the\n"
-     "pump's \"max_rate_mg_per_h\") and prints the pump programme (start, duration, rate in\n"
-     "mg/h), the predicted Cp and Ce at each period end, the total and the maintenance rate.\n"
+     "`keta pk tci` plans a target-controlled infusion: it reads {\"model\", \"patient\",\n"
+     "\"target_ng_per_ml\", \"duration_min\"} (optional \"target\": \"plasma\" (default) or\n"
+     "\"effect\", \"period_min\" (default 10 s), the pump's \"max_rate_mg_per_h\", "
+     "\"ke0_per_min\")\n"
+     "and prints the pump programme (start, duration, rate in mg/h), the predicted Cp and Ce\n"
+     "at each period end, the total, the maintenance rate and a summary. Effect-site targeting\n"
+     "(Shafer & Gregg) gives each period the rate whose Ce peak equals the target (never above\n"
+     "the pump limit), then holds Cp = Ce on the target once Ce is within 5 % and past its peak.\n"
      "Exit status: 0 simulated; 1 input refused (one line on stderr names the field, what was\n"
      "expected and what came); 2 usage; 3 internal error.\n"},
     {"help", keta_cmd_help, "show help for keta or one of its commands", "keta help [COMMAND]",

@@ -290,8 +290,10 @@ static keta_err validate(const keta_pk_request *req, keta_error *err)
                 const keta_pk_dose *o = &req->doses[j];
                 if (o->route != KETA_PK_IV || o->duration_min <= 0)
                     continue;
-                if (d->start_min < o->start_min + o->duration_min &&
-                    o->start_min < d->start_min + d->duration_min) {
+                /* 1e-6 min of slack: a programme printed with 12 digits (keta pk tci) and read
+                   back must stay back-to-back */
+                if (d->start_min < o->start_min + o->duration_min - 1e-6 &&
+                    o->start_min < d->start_min + d->duration_min - 1e-6) {
                     DOSE_FIELD("start_min");
                     return keta_error_set(
                         err, KETA_EINVAL, field,

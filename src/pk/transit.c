@@ -99,8 +99,8 @@ void pk__build_transit(const keta_pk_request *req, double ke0, pk_system *s, dou
         int chain2 = add_chain(s, w, t->n_transit2, t->mtt2_min, &chain2_end);
         set(w, chain2, m, t->m_cl1_l_per_min * fc / mv1);
         double m2v1 = t->m2_v1_l * fv;
-        int m2 = s->met2 = add_disposition(s, w, m2v1, t->m2_v2_l * fv,
-                                           t->m2_cl1_l_per_min * fc, t->m2_cl2_l_per_min * fc);
+        int m2 = s->met2 = add_disposition(s, w, m2v1, t->m2_v2_l * fv, t->m2_cl1_l_per_min * fc,
+                                           t->m2_cl2_l_per_min * fc);
         set(w, m2, chain2_end, t->fm2 * (double)t->n_transit2 / t->mtt2_min);
         s->v_met2_l = m2v1 / t->m2_mw_ratio;
         s->met2_auc = add_state(s);

@@ -81,6 +81,8 @@ run '' pk models --json
 check "pk models json" $([ $code -eq 0 ] && [[ $out == *'"id": "kamp2020"'* ]]; echo $?) "${out:0:200}"
 run '{"model":"kamp2020","patient":{"weight_kg":70,"age_y":45},"target_ng_per_ml":200,"duration_min":5}' pk tci
 check "pk tci" $([ $code -eq 0 ] && [[ $out == *'"programme":[{"start_min":0.0'* ]]; echo $?) "${out:0:200}"
+run '{"model":"domino1984","patient":{"weight_kg":70,"age_y":45},"target":"effect","target_ng_per_ml":150,"duration_min":20,"max_rate_mg_per_h":600}' pk tci
+check "pk tci effect" $([ $code -eq 0 ] && [[ $out == *'"target":"effect"'* ]] && [[ $out == *'"rate_mg_per_h":600.0'* ]] && [[ $out == *'"effect_phase_end_min":'[0-9]* ]]; echo $?) "${out:0:300}"
 run '' pk frobnicate
 check "pk unknown subcommand" $([ $code -eq 2 ]; echo $?) "$code"
 

@@ -7,6 +7,7 @@
  *   input: {"items":[2,1,0,3,2,1,0,2,0,2,1,1,2,3,1,2]}
  *   expect /total: 18                                 JSON pointer (RFC 6901, 0-based arrays)
  *   expect /percent_change: -57.1 ~0.05               ~ADD absolute or ~REL% relative tolerance
+ *   expect /summary/ce_max_ng_per_ml: <= 200.2        a bound (<= or >=) on a number
  *   absent /risk                                      the member must not exist
  *   error: KETA_ERANGE                                the call must fail with this code
  *   error_field: /items/9
@@ -153,6 +154,29 @@ static int fail(const golden_case *c, int lineno, const char *what)
     return 1;
 }
 
+/* The expectation "<= NUMBER" or ">= NUMBER" on the number at ptr. Returns 0 when it holds. */
+static int check_bound(const golden_case *c, int lineno, const json_t *result, const char *ptr,
+                       const char *spec)
+{
+    char *end;
+    errno = 0;
+    double bound = strtod(spec + 3, &end);
+    if (errno != 0 || end == spec + 3 || *end != '\0')
+        return fail(c, lineno, "bad bound");
+    const json_t *got = pointer_get(result, ptr);
+    char msg[512];
+    if (!json_is_number(got)) {
+        (void)snprintf(msg, sizeof msg, "%s is not a number; expected %s", ptr, spec);
+        return fail(c, lineno, msg);
+    }
+    double g = json_number_value(got);
+    bool ok = spec[0] == '<' ? g <= bound : g >= bound;
+    if (ok)
+        return 0;
+    (void)snprintf(msg, sizeof msg, "%s = %.10g; expected %s", ptr, g, spec);
+    return fail(c, lineno, msg);
+}
+
 /* Compare actual with the expectation text "VALUE [~TOL[%]]". Returns 0 when it holds. */
 static int check_expect(const golden_case *c, int lineno, const json_t *result, char *spec)
 {
@@ -164,6 +188,8 @@ static int check_expect(const golden_case *c, int lineno, const json_t *result, 
     *colon = '\0';
     const char *ptr = spec;
     char *value_text = colon + 2;
+    if (strncmp(value_text, "<= ", 3) == 0 || strncmp(value_text, ">= ", 3) == 0)
+        return check_bound(c, lineno, result, ptr, value_text);
     double tol = 0;
     bool relative = false, has_tol = false;
     char *tilde = strstr(value_text, " ~");

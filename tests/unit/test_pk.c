@@ -690,6 +690,104 @@ static void tci_holds_target(void **state)
     }
 }
 
+/*
+ * Effect-site TCI on every model: the rate never exceeds the pump limit, Ce never exceeds the
+ * target at a period end (+0.1 %), and the programme replayed through keta_pk_simulate on a
+ * 0.01-min grid gives the same Cp at the period ends (1e-6) and keeps Ce within +0.5 % of the
+ * target between them (a fast ke0 can peak inside a 10-s period).
+ */
+static void tci_effect_site(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *model;
+        double weight_kg, age_y, target, max_rate, ke0;
+    } cases[] = {
+        {"domino1984", 70, 45, 150, 0, 0},      {"kamp2020", 70, 45, 200, 1200, 0},
+        {"herd2007", 20, 6, 500, 0, 3.78},      {"hornik2018", 14, 3, 300, 300, 0},
+        {"clements1981", 70, 45, 300, 2000, 0}, {"hijazi2003", 70, 45, 300, 600, 0},
+        {"fanta2015", 70, 45, 100, 600, 0},     {"perezruixo2021", 70, 45, 100, 300, 0},
+        {"flint2017", 7, 0.4, 300, 60, 0},      {"simons2022", 70, 25, 150, 600, 0},
+    };
+    enum { SEGS = 60, STEPS_PER_MIN = 100 };
+    static double times[40 * STEPS_PER_MIN + 1];
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        keta_pk_tci_request q;
+        memset(&q, 0, sizeof q);
+        q.model = keta_pk_model_find(cases[k].model);
+        assert_non_null(q.model);
+        q.patient.weight_kg = cases[k].weight_kg;
+        q.patient.age_y = cases[k].age_y;
+        q.site = KETA_PK_TCI_EFFECT;
+        q.target_ng_per_ml = cases[k].target;
+        q.max_rate_mg_per_h = cases[k].max_rate;
+        q.ke0_per_min = cases[k].ke0;
+        q.duration_min = 40;
+        keta_pk_tci_result res;
+        assert_int_equal(keta_pk_tci(&q, &res, NULL), KETA_OK);
+        for (size_t i = 0; i < res.n_points; i++)
+            assert_true(res.ce_ng_per_ml[i] <= q.target_ng_per_ml * 1.001);
+        for (size_t i = 0; i < res.n_segments; i++)
+            assert_true(
+                res.segments[i].rate_mg_per_h >= 0 &&
+                (q.max_rate_mg_per_h == 0 || res.segments[i].rate_mg_per_h <= q.max_rate_mg_per_h));
+        if (cases[k].max_rate > 0)
+            assert_close(res.segments[0].rate_mg_per_h, cases[k].max_rate, 1e-12, 0);
+        assert_true(res.time_to_target_min > 0 && res.effect_phase_end_min > 0);
+        assert_close(res.ce_ng_per_ml[res.n_points - 1], q.target_ng_per_ml, 0.01, 0);
+
+        /* replay the first segments as IV infusions */
+        keta_pk_dose doses[SEGS];
+        size_t nd = 0, nseg = res.n_segments < SEGS ? res.n_segments : SEGS;
+        for (size_t i = 0; i < nseg; i++) {
+            const keta_pk_tci_segment *sg = &res.segments[i];
+            if (sg->rate_mg_per_h > 0)
+                doses[nd++] =
+                    (keta_pk_dose)DOSE(KETA_PK_IV, sg->rate_mg_per_h / 60 * sg->duration_min,
+                                       sg->start_min, sg->duration_min);
+        }
+        double end = res.segments[nseg - 1].start_min + res.segments[nseg - 1].duration_min;
+        size_t nt = (size_t)(end * STEPS_PER_MIN) + 1;
+        if (nt > sizeof times / sizeof times[0])
+            nt = sizeof times / sizeof times[0];
+        for (size_t i = 0; i < nt; i++)
+            times[i] = (double)i / STEPS_PER_MIN;
+        keta_pk_request r = regimen(cases[k].model, doses, nd);
+        r.patient = q.patient;
+        r.ke0_per_min = q.ke0_per_min;
+        r.times_min = times;
+        r.n_times = nt;
+        keta_pk_result sim;
+        assert_int_equal(keta_pk_simulate(&r, &sim, NULL), KETA_OK);
+        for (size_t i = 0; i < nt; i++)
+            assert_true(sim.ce_ng_per_ml[i] <= q.target_ng_per_ml * 1.005);
+        for (size_t p = 0; p < res.n_points && res.times_min[p] <= times[nt - 1]; p++) {
+            size_t i = (size_t)lround(res.times_min[p] * STEPS_PER_MIN);
+            if (fabs(times[i] - res.times_min[p]) < 1e-9)
+                assert_close(sim.cp_ng_per_ml[i], res.cp_ng_per_ml[p], 1e-6, 1e-9);
+        }
+        keta_pk_result_free(&sim);
+        keta_pk_tci_result_free(&res);
+    }
+
+    const char *text = "{\"model\":\"simons2022\"," PT ",\"target\":\"effect\","
+                       "\"target_ng_per_ml\":100,\"duration_min\":3,\"max_rate_mg_per_h\":500}";
+    json_t *out = NULL;
+    (void)keta_alloc_fail_after(0);
+    assert_int_equal(keta_pk_tci_text(text, strlen(text), &out, NULL), KETA_OK);
+    assert_string_equal(json_string_value(json_object_get(out, "target")), "effect");
+    json_decref(out);
+    long n = keta_alloc_fail_after(0);
+    for (long i = 1; i <= n; i++) {
+        out = NULL;
+        (void)keta_alloc_fail_after(i);
+        keta_err rc = keta_pk_tci_text(text, strlen(text), &out, NULL);
+        (void)keta_alloc_fail_after(0);
+        assert_true(rc == KETA_ENOMEM || rc == KETA_OK);
+        json_decref(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -705,6 +803,7 @@ int main(void)
         cmocka_unit_test(decoder_names_the_field),
         cmocka_unit_test(allocation_failure),
         cmocka_unit_test(tci_holds_target),
+        cmocka_unit_test(tci_effect_site),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
