@@ -10,6 +10,7 @@ packages=(
     libjansson-dev libsodium-dev
     # tests, sanitizers, fuzzing, style
     libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy
+    libxml2-utils # xmllint: the CLI test checks that keta pk simulate --svg writes well-formed XML
     # documentation
     scdoc mandoc
 )

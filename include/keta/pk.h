@@ -381,6 +381,20 @@ keta_err keta_pk_simulate_text(const char *text, size_t len, json_t **out, keta_
 /* As keta_pk_simulate_text on a parsed request (borrowed). */
 keta_err keta_pk_simulate_json(const json_t *request, json_t **out, keta_error *err);
 
+/* Bounds of a plot: points drawn per line (longer series keep each bucket's lowest and highest
+   value) and bytes of the whole document. */
+#define KETA_PK_SVG_MAX_POINTS 2000
+#define KETA_PK_SVG_MAX_BYTES  ((size_t)512 * 1024)
+
+/*
+ * Draw answer (a keta_pk_simulate_text answer, borrowed) as a self-contained SVG document: Cp,
+ * Ce and each metabolite against time (min, or h past 10 h), concentration in ng/mL, a legend.
+ * out is initialised here (at most KETA_PK_SVG_MAX_BYTES) and owned by the caller
+ * (keta_buf_free), also on failure, when it is empty. Errors: KETA_EINVAL (not such an answer),
+ * KETA_ETOOBIG, KETA_ENOMEM. Reentrant.
+ */
+keta_err keta_pk_svg(const json_t *answer, keta_buf *out, keta_error *err);
+
 /*
  * The descriptor of model m as JSON. When weight_kg > 0, mammillary models also carry the
  * derived volumes, clearances and half-lives at that weight.

@@ -1,5 +1,7 @@
 /* keta pk: the PK engine's commands (models, simulate, tci). */
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "cli.h"
@@ -29,6 +31,40 @@ static int pk_models(int argc, char **argv)
 {
     return keta_cli_list("pk models", keta_cli_find("pk"), argc, argv, keta_pk_models_json,
                          print_models);
+}
+
+/* The answer's output options: set by pk_simulate before it runs (the CLI is one call per
+   process), read by render_simulate. */
+static struct {
+    const char *svg_path; /* NULL: no plot */
+    int csv, pretty;
+} simulate_opts;
+
+/* Write the plot of the answer to path; the exit code of a failure, or KETA_EXIT_OK. */
+static int write_svg(const json_t *out, const char *path)
+{
+    keta_buf svg;
+    keta_error err;
+    keta_error_clear(&err);
+    keta_err rc = keta_pk_svg(out, &svg, &err);
+    if (rc != KETA_OK) {
+        keta_buf_free(&svg);
+        return keta_cli_fail("pk simulate", rc, &err);
+    }
+    FILE *f = fopen(path, "wb");
+    bool bad = f == NULL || fwrite(svg.data, 1, svg.len, f) != svg.len;
+    int saved = errno;
+    if (f != NULL && fclose(f) != 0 && !bad) {
+        bad = true;
+        saved = errno;
+    }
+    keta_buf_free(&svg);
+    if (bad) {
+        fprintf(stderr, "keta pk simulate: cannot write the plot to %s: %s\n", path,
+                strerror(saved));
+        return KETA_EXIT_INTERNAL;
+    }
+    return KETA_EXIT_OK;
 }
 
 /* Render the JSON answer as CSV on stdout; warnings go to stderr. */
@@ -83,23 +119,42 @@ static int pk_tci(int argc, char **argv)
     return keta_cli_run_json("pk tci", NULL, tci_text, pretty, NULL);
 }
 
+/* The plot (when asked for), then the answer as JSON or CSV. */
+static int render_simulate(const json_t *out)
+{
+    if (simulate_opts.svg_path != NULL) {
+        int code = write_svg(out, simulate_opts.svg_path);
+        if (code != KETA_EXIT_OK)
+            return code;
+    }
+    if (simulate_opts.csv)
+        return print_csv(out);
+    return keta_cli_print_json("pk simulate", out, simulate_opts.pretty);
+}
+
 static int pk_simulate(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"pretty", no_argument, NULL, 'p'}, {"csv", no_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
-    int c, pretty = 0, csv = 0;
+    static const struct option opts[] = {{"pretty", no_argument, NULL, 'p'},
+                                         {"csv", no_argument, NULL, 'c'},
+                                         {"svg", required_argument, NULL, 's'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    memset(&simulate_opts, 0, sizeof simulate_opts);
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'p')
-            pretty = 1;
+            simulate_opts.pretty = 1;
         else if (c == 'c')
-            csv = 1;
+            simulate_opts.csv = 1;
+        else if (c == 's' && optarg[0] != '\0')
+            simulate_opts.svg_path = optarg;
         else
             return keta_cli_usage(keta_cli_find("pk"));
     }
     if (optind != argc)
         return keta_cli_usage(keta_cli_find("pk"));
-    return keta_cli_run_json("pk simulate", NULL, simulate_text, pretty, csv ? print_csv : NULL);
+    return keta_cli_run_json("pk simulate", NULL, simulate_text, simulate_opts.pretty,
+                             render_simulate);
 }
 
 int keta_cmd_pk(int argc, char **argv)

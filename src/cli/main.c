@@ -31,7 +31,7 @@ const keta_cmd keta_cli_commands[] = {
      "licence, whether item text may ship with keta, and LOINC codes. --json prints every\n"
      "descriptor in full (item ranges, symptom areas, remission defaults, sources).\n"},
     {"pk", keta_cmd_pk, "pharmacokinetics: list models, simulate a regimen, plan a TCI",
-     "keta pk models [--json] | keta pk simulate [--pretty|--csv] < request.json |\n"
+     "keta pk models [--json] | keta pk simulate [--pretty|--csv] [--svg FILE] < request.json |\n"
      "       keta pk tci [--pretty] < target.json",
      "`keta pk models` lists the model table (drug, structure, scaling, studied age and weight,\n"
      "metabolite); --json prints every row in full with parameters, units, variability, route\n"
@@ -46,7 +46,9 @@ const keta_cmd keta_cli_commands[] = {
      "        "
      "\"doses\":[{\"route\":\"iv\",\"amount_mg\":35,\"start_min\":0,\"duration_min\":40}],\n"
      "        \"times_min\":[0,10,20,40,60,120]}' | keta pk simulate\n\n"
-     "--csv prints t_min,cp_ng_per_ml,ce_ng_per_ml[,metabolite_ng_per_ml] instead.\n\n"
+     "--csv prints t_min,cp_ng_per_ml,ce_ng_per_ml[,metabolite_ng_per_ml] instead.\n"
+     "--svg FILE also writes a self-contained SVG plot of Cp, Ce and the metabolites against\n"
+     "time (min, or h past 10 h; ng/mL) with a legend to FILE.\n\n"
      "`keta pk tci` plans a target-controlled infusion: it reads {\"model\", \"patient\",\n"
      "\"target_ng_per_ml\", \"duration_min\"} (optional \"target\": \"plasma\" (default) or\n"
      "\"effect\", \"period_min\" (default 10 s), the pump's \"max_rate_mg_per_h\", "

@@ -73,6 +73,23 @@ run "$pkreq" pk simulate
 check "pk simulate" $([ $code -eq 0 ] && [[ $out == *'"cp_ng_per_ml":[0.0,240.35'* ]] && [[ $out == *'"auc_inf_ng_h_per_ml"'* ]]; echo $?) "$out"
 run "$pkreq" pk simulate --csv
 check "pk simulate csv" $([ $code -eq 0 ] && [[ $out == 't_min,cp_ng_per_ml,ce_ng_per_ml'*'40,240.35'* ]]; echo $?) "$out"
+svg=/tmp/keta_cli_svg.$$.svg
+run "$pkreq" pk simulate --svg "$svg"
+check "pk simulate --svg keeps the JSON" $([ $code -eq 0 ] && [[ $out == *'"cp_ng_per_ml":[0.0,240.35'* ]]; echo $?) "$code $err"
+if command -v xmllint >/dev/null; then # scripts/install-deps.sh installs it (libxml2-utils)
+    xmllint --noout "$svg" 2>/tmp/keta_cli_err.$$; wf=$?
+else # a structural check: the XML declaration, one svg root, as many opened as closed tags
+    wf=1
+    [ "$(head -c 5 "$svg")" = "<?xml" ] && [ "$(tail -n 1 "$svg")" = "</svg>" ] &&
+        [ "$(grep -o '<[a-z]' "$svg" | wc -l)" -eq "$(grep -o '/>\|</[a-z]' "$svg" | wc -l)" ] && wf=0
+fi
+check "pk simulate --svg is well-formed XML" "$wf" "$(cat /tmp/keta_cli_err.$$)"
+check "pk simulate --svg has axes with units and a legend" $(grep -q 'Time (min)' "$svg" && grep -q 'Concentration (ng/mL)' "$svg" && grep -q '>Cp (plasma)<' "$svg" && grep -q '>Ce (effect site)<' "$svg" && [ "$(grep -c '<polyline' "$svg")" -eq 2 ]; echo $?) "$(head -c 300 "$svg")"
+rm -f "$svg"
+run "$pkreq" pk simulate --svg /nonexistent-dir/plot.svg
+check "pk simulate --svg unwritable" $([ $code -eq 3 ] && [[ $err == *'cannot write the plot to /nonexistent-dir/plot.svg'* ]]; echo $?) "$code $err"
+run "$pkreq" pk simulate --svg
+check "pk simulate --svg without a file" $([ $code -eq 2 ]; echo $?) "$code $err"
 run '{"model":"domino1984","patient":{"weight_kg":400,"age_y":45},"doses":[],"times_min":[0]}' pk simulate
 check "pk refused names field" $([ $code -eq 1 ] && [[ $err == *'/patient/weight_kg'*'got 400'* ]]; echo $?) "$err"
 run '' pk models

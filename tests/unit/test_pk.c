@@ -7,6 +7,7 @@
 
 #include "keta_test.h"
 #include "keta/pk.h"
+#include "pk/internal.h"
 
 #define TWIN_MAX   24
 #define TWIN_H     0.01 /* min; every input time in these regimens is a multiple */
@@ -788,6 +789,96 @@ static void tci_effect_site(void **state)
     }
 }
 
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/*
+ * The SVG plot: the largest answer (100,000 times, two metabolites) stays within the byte bound
+ * with at most KETA_PK_SVG_MAX_POINTS points per line and its peak kept; names are escaped; a
+ * document that is not an answer is refused; every allocation may fail cleanly.
+ */
+static void svg_plot(void **state)
+{
+    (void)state;
+    static double t[KETA_PK_MAX_TIMES];
+    for (int i = 0; i < KETA_PK_MAX_TIMES; i++)
+        t[i] = i * 0.25;
+    const keta_pk_dose doses[] = {DOSE(KETA_PK_SUBLINGUAL, 100, 0, 0),
+                                  DOSE(KETA_PK_IV, 20, 360, 20)};
+    keta_pk_request r = regimen("simons2022", doses, 2);
+    r.times_min = t;
+    r.n_times = KETA_PK_MAX_TIMES;
+    keta_pk_result res;
+    assert_int_equal(keta_pk_simulate(&r, &res, NULL), KETA_OK);
+    json_t *answer = NULL;
+    assert_int_equal(keta__pk_result_to_json(&r, &res, &answer), KETA_OK);
+    keta_buf svg;
+    assert_int_equal(keta_pk_svg(answer, &svg, NULL), KETA_OK);
+    assert_true(svg.len <= KETA_PK_SVG_MAX_BYTES);
+    const char *doc = keta_buf_str(&svg);
+    assert_int_equal(count(doc, "<polyline"), 4);
+    assert_non_null(strstr(doc, "Time (h)"));
+    assert_non_null(strstr(doc, "Concentration (ng/mL)"));
+    assert_non_null(strstr(doc, ">S-hydroxynorketamine</text>"));
+    /* each line: at most the bound in points (a point is "x,y ") */
+    for (const char *p = strstr(doc, "points=\""); p != NULL; p = strstr(p + 1, "points=\"")) {
+        size_t pts = 0;
+        for (const char *q = p + 8; *q != '"'; q++)
+            pts += *q == ',';
+        assert_true(pts >= 100 && pts <= KETA_PK_SVG_MAX_POINTS);
+    }
+    /* the Cp peak (end of the IV infusion, 380 min) survives the reduction: the highest point
+       of the first line (smallest y) is the peak on the 362-px plot whose top is at y = 40;
+       the S-norketamine peak (about 500 ng/mL) puts the top of the axis at 600 */
+    assert_true(res.metabolite_summary.cmax_ng_per_ml > 480 &&
+                res.metabolite_summary.cmax_ng_per_ml < 570);
+    assert_non_null(strstr(doc, ">600</text>\n<text x=\"427.0\" y=\"446.0\""));
+    double y_min = 1e9;
+    const char *q = strstr(doc, "points=\"") + 8;
+    while (*q != '"') {
+        char *end;
+        (void)strtod(q, &end); /* x */
+        double y = strtod(end + 1, &end);
+        y_min = y < y_min ? y : y_min;
+        q = end + 1;
+    }
+    assert_close(y_min, 40 + 362 * (1 - res.summary.cmax_ng_per_ml / 600), 0, 0.006);
+    keta_buf_free(&svg);
+
+    json_object_set_new(answer, "model", json_string("<a&b>\"'"));
+    assert_int_equal(keta_pk_svg(answer, &svg, NULL), KETA_OK);
+    assert_non_null(strstr(keta_buf_str(&svg), "&lt;a&amp;b&gt;&quot;&apos; (esketamine)"));
+    keta_buf_free(&svg);
+
+    (void)keta_alloc_fail_after(0);
+    assert_int_equal(keta_pk_svg(answer, &svg, NULL), KETA_OK);
+    keta_buf_free(&svg);
+    long n = keta_alloc_fail_after(0);
+    assert_true(n >= 1);
+    for (long i = 1; i <= n; i++) {
+        (void)keta_alloc_fail_after(i);
+        keta_err rc = keta_pk_svg(answer, &svg, NULL);
+        (void)keta_alloc_fail_after(0);
+        assert_true(rc == KETA_ENOMEM || rc == KETA_OK);
+        if (rc != KETA_OK)
+            assert_int_equal(svg.len, 0);
+        keta_buf_free(&svg);
+    }
+
+    json_object_set_new(answer, "cp_ng_per_ml", json_string("no"));
+    keta_error err;
+    assert_int_equal(keta_pk_svg(answer, &svg, &err), KETA_EINVAL);
+    assert_non_null(strstr(err.message, "not a keta pk simulate answer"));
+    keta_buf_free(&svg);
+    json_decref(answer);
+    keta_pk_result_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -804,6 +895,7 @@ int main(void)
         cmocka_unit_test(allocation_failure),
         cmocka_unit_test(tci_holds_target),
         cmocka_unit_test(tci_effect_site),
+        cmocka_unit_test(svg_plot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
