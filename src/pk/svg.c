@@ -47,11 +47,21 @@ static keta_err put_escaped(keta_buf *b, const char *s)
     keta_err rc = KETA_OK;
     for (; rc == KETA_OK && s != NULL && *s; s++) {
         switch (*s) {
-        case '&': rc = keta_buf_puts(b, "&amp;"); break;
-        case '<': rc = keta_buf_puts(b, "&lt;"); break;
-        case '>': rc = keta_buf_puts(b, "&gt;"); break;
-        case '"': rc = keta_buf_puts(b, "&quot;"); break;
-        case '\'': rc = keta_buf_puts(b, "&apos;"); break;
+        case '&':
+            rc = keta_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            rc = keta_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            rc = keta_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            rc = keta_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            rc = keta_buf_puts(b, "&apos;");
+            break;
         default:
             /* control characters are not allowed in XML 1.0 text */
             rc = keta_buf_append(b, (unsigned char)*s < 0x20 ? "?" : s, 1);
@@ -89,8 +99,8 @@ static keta_err put_series(keta_buf *b, const axes *a, const json_t *t, const js
     keta_err rc = keta_buf_printf(b,
                                   "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s%s%s "
                                   "points=\"",
-                                  st->colour, st->dash[0] ? " stroke-dasharray=\"" : "",
-                                  st->dash, st->dash[0] ? "\"" : "");
+                                  st->colour, st->dash[0] ? " stroke-dasharray=\"" : "", st->dash,
+                                  st->dash[0] ? "\"" : "");
     size_t buckets = KETA_PK_SVG_MAX_POINTS / 2;
     if (n <= KETA_PK_SVG_MAX_POINTS) {
         for (size_t i = 0; rc == KETA_OK && i < n; i++)
@@ -177,8 +187,8 @@ keta_err keta_pk_svg(const json_t *answer, keta_buf *out, keta_error *err)
         !series_ok(answer, "ce_ng_per_ml", n))
         return keta_error_set(err, KETA_EINVAL, "", "not a keta pk simulate answer to plot");
     bool present[N_LINES];
-    axes a = {json_number_value(json_array_get(t, 0)),
-              json_number_value(json_array_get(t, n - 1)), 1, 0};
+    axes a = {json_number_value(json_array_get(t, 0)), json_number_value(json_array_get(t, n - 1)),
+              1, 0};
     for (int l = 0; l < N_LINES; l++) {
         present[l] = series_ok(answer, lines[l].key, n);
         const json_t *v = json_object_get(answer, lines[l].key);
@@ -234,8 +244,7 @@ keta_err keta_pk_svg(const json_t *answer, keta_buf *out, keta_error *err)
                              lx, ly, lx + 28, ly, lines[l].colour,
                              lines[l].dash[0] ? " stroke-dasharray=\"" : "", lines[l].dash,
                              lines[l].dash[0] ? "\"" : "", lx + 34, ly + 4);
-        const json_t *name =
-            lines[l].name_key ? json_object_get(answer, lines[l].name_key) : NULL;
+        const json_t *name = lines[l].name_key ? json_object_get(answer, lines[l].name_key) : NULL;
         if (rc == KETA_OK)
             rc = put_escaped(out, json_is_string(name) ? json_string_value(name) : lines[l].label);
         if (rc == KETA_OK)
