@@ -11,6 +11,7 @@ packages=(
     # tests, sanitizers, fuzzing, style
     libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy
     libxml2-utils # xmllint: the CLI test checks that keta pk simulate --svg writes well-formed XML
+    jq # scripts/pk-validation.sh reads keta's answers with it
     # documentation
     scdoc mandoc
 )
