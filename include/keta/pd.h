@@ -20,14 +20,13 @@
  *        A  (induction, hours)       A += s at each session;  dA/dt = -ka A
  *        P  (plasticity, days)       dP/dt = ka A - kp P
  *        L  (consolidation, weeks)   dL/dt = kc P - kl L
- *    The drug effect is E = emax X / (x50 + X) with X = fa A + P + L, a fraction of the symptoms
- *    left after the placebo (expectancy) component Q(t) = placebo (1 - e^{-(t - t1)/tau}) that
- *    starts at the first session t1. The score is
- *        score(t) = baseline (1 - Q(t)) (1 - E(t))
- *    so the model predicts the fraction of baseline symptoms remaining, r(t) = score/baseline,
- *    which is the same on every rating scale: a PHQ-9 series is modelled on its own scale with
- *    its own baseline and the same r(t) (see keta_pd_forecast). Between sessions the chain is
- *    solved in closed form; nothing is stepped.
+ *    The drug effect is E = emax X^h / (x50^h + X^h) with X = fa A + P + L, a fraction of the
+ * symptoms left after the placebo (expectancy) component Q(t) = placebo (1 - e^{-(t - t1)/tau})
+ * that starts at the first session t1. The score is score(t) = baseline (1 - Q(t)) (1 - E(t)) so
+ * the model predicts the fraction of baseline symptoms remaining, r(t) = score/baseline, which is
+ * the same on every rating scale: a PHQ-9 series is modelled on its own scale with its own baseline
+ * and the same r(t) (see keta_pd_forecast). Between sessions the chain is solved in closed form;
+ * nothing is stepped.
  *
  * Units: time in minutes, concentrations in ng/mL, AUC in ng.h/mL, blood pressure in mmHg,
  * heart rate in beats/min, dissociation in CADSS total points (0-92), sedation as a fraction
@@ -160,6 +159,7 @@ typedef struct keta_pd_response_typical {
     double placebo_tau_min;   /* onset time constant of the placebo component */
     double emax;              /* typical maximal drug fraction of the remaining symptoms, 0..1 */
     double x50;               /* X giving half of emax (dimensionless) */
+    double hill;              /* steepness h of E(X); whole numbers 1-4 are fastest */
     double auc50_ng_h_per_ml; /* exposure giving half the maximal stimulus */
     double fa;                /* weight of the induction state A in X */
     double ka_per_min;        /* A -> P */
@@ -187,7 +187,7 @@ enum {
 
 /* One patient's response parameters (the same fields, individualised, plus cached values). */
 typedef struct keta_pd_response_params {
-    double baseline, placebo, placebo_tau_min, emax, x50, auc50_ng_h_per_ml, fa;
+    double baseline, placebo, placebo_tau_min, emax, x50, hill, auc50_ng_h_per_ml, fa;
     double ka_per_min, kp_per_min, kc_per_min, kl_per_min;
 } keta_pd_response_params;
 
@@ -248,9 +248,10 @@ keta_err keta_pd_exposure_from_doses(const keta_pk_model *m, const keta_pk_patie
                                      const keta_pk_dose *doses, size_t n_doses,
                                      keta_pd_exposure *out, keta_error *err);
 
-/* Hard maxima of the response inputs. */
+/* Hard maxima of the response inputs (keta_pd_response_check). */
 #define KETA_PD_MAX_SESSIONS 512
 #define KETA_PD_MAX_TIMES    100000
+#define KETA_PD_MAX_T_MIN    (3.0 * 365.0 * 1440.0) /* three years either side of the origin */
 
 #ifdef __cplusplus
 }
