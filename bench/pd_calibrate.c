@@ -73,9 +73,9 @@ static double sq(double x)
 static double loss_of(const pd_trial_results *r)
 {
     double l = 0;
-    l += sq((r->single_change[1] + 16.0) / 1.0);  /* 24 h, Murrough 2013 AJP 16.5 */
-    l += sq((r->placebo_change[1] + 9.0) / 1.0);  /* 24 h active placebo 8.8 */
-    l += sq((r->single_change[0] + 16.0) / 2.0);  /* 2 h: -14 to -18 */
+    l += sq((r->single_change[1] + 16.0) / 1.0); /* 24 h, Murrough 2013 AJP 16.5 */
+    l += sq((r->placebo_change[1] + 9.0) / 1.0); /* 24 h active placebo 8.8 */
+    l += sq((r->single_change[0] + 16.0) / 2.0); /* 2 h: -14 to -18 */
     double t = r->single_peak_diff_h;
     if (t < 12)
         l += sq((12 - t) / 6);
@@ -112,8 +112,8 @@ static double objective(const double *v, void *vctx)
 
 static void print_params(const keta_pd_response_typical *t)
 {
-    printf("    .placebo = %.4g,\n    .emax = %.4g,\n    .x50 = %.4g,\n    .fa = %.4g,\n", t->placebo,
-           t->emax, t->x50, t->fa);
+    printf("    .placebo = %.4g,\n    .emax = %.4g,\n    .x50 = %.4g,\n    .fa = %.4g,\n",
+           t->placebo, t->emax, t->x50, t->fa);
     printf("    .ka_per_min = %.4g, /* t1/2 %.2f h */\n", t->ka_per_min,
            log(2) / t->ka_per_min / 60);
     printf("    .kp_per_min = %.4g, /* t1/2 %.2f d */\n", t->kp_per_min,
@@ -128,8 +128,9 @@ static void print_params(const keta_pd_response_typical *t)
 static void print_table(const pd_trial_results *r, const pd_trial_exposures *ex)
 {
     static const char *mark[] = {"2 h", "24 h", "day 3", "day 5", "day 7", "day 8"};
-    printf("exposure (AUC inf, ng.h/mL): iv 0.5 mg/kg %.1f; esketamine 28/56/84 mg %.1f %.1f %.1f\n",
-           ex->iv_half_mg_per_kg, ex->esk_28_mg, ex->esk_56_mg, ex->esk_84_mg);
+    printf(
+        "exposure (AUC inf, ng.h/mL): iv 0.5 mg/kg %.1f; esketamine 28/56/84 mg %.1f %.1f %.1f\n",
+        ex->iv_half_mg_per_kg, ex->esk_28_mg, ex->esk_56_mg, ex->esk_84_mg);
     printf("case 15 single infusion: mean MADRS change (ketamine | placebo | difference)\n");
     for (int m = 0; m < 6; m++)
         printf("  %-6s %6.1f | %6.1f | %6.1f\n", mark[m], r->single_change[m], r->placebo_change[m],
@@ -190,8 +191,7 @@ int main(int argc, char **argv)
         double fmin;
         for (int restart = 0; restart < 3; restart++) {
             pd__nelder_mead(objective, &c, NPAR, v, step, max_evals, 1e-6, &fmin);
-            fprintf(stderr, "restart %d: loss %.4f after %d evaluations\n", restart, fmin,
-                    c.evals);
+            fprintf(stderr, "restart %d: loss %.4f after %d evaluations\n", restart, fmin, c.evals);
         }
         from_vector(v, &c.base);
         print_params(&c.base);

@@ -150,6 +150,17 @@ void keta_pd_effect_site(const double *times_min, const double *cp_ng_per_ml, si
 /* One endpoint's effect at effect-site concentration ce_ng_per_ml (>= 0), unscaled. */
 double keta_pd_endpoint_effect(const keta_pd_endpoint_params *p, double ce_ng_per_ml);
 
+/*
+ * The JSON contract of `keta pd acute`: a `keta pk simulate` regimen ({"model", "patient",
+ * "doses", "times_min"}) with optional "prior_sessions" (integer), "ke0_per_min" and
+ * "repeat_factor" (objects keyed by endpoint name) in; {"model", "times_min", "cp_ng_per_ml",
+ * "endpoints": {"dissociation": {"unit", "ke0_per_min", "values", "peak", "t_peak_min",
+ * "source"}, ...}, "warnings"} out. *out is a new reference on success. Errors as
+ * keta_pk_simulate_text, naming the field.
+ */
+keta_err keta_pd_acute_text(const char *text, size_t len, json_t **out, keta_error *err);
+keta_err keta_pd_acute_json(const json_t *request, json_t **out, keta_error *err);
+
 /* ---- antidepressant response ---------------------------------------------------------------- */
 
 /* Typical (population) parameters of the response model; see the top of this header. */
@@ -247,6 +258,15 @@ double keta_pd_first_crossing(const double *times_min, const double *score, size
 keta_err keta_pd_exposure_from_doses(const keta_pk_model *m, const keta_pk_patient *patient,
                                      const keta_pk_dose *doses, size_t n_doses,
                                      keta_pd_exposure *out, keta_error *err);
+
+/*
+ * The JSON contract of `keta pd response`: a regimen ({"model", "patient", "doses",
+ * "times_min"}, optional "baseline" MADRS, default the typical 33) in; the typical patient's
+ * {"sessions" (t_min, auc_ng_h_per_ml), "times_min", "score", "drug_fraction",
+ * "placebo_fraction", "baseline", "source"} out. *out is a new reference on success.
+ */
+keta_err keta_pd_response_text(const char *text, size_t len, json_t **out, keta_error *err);
+keta_err keta_pd_response_json(const json_t *request, json_t **out, keta_error *err);
 
 /* Hard maxima of the response inputs (keta_pd_response_check). */
 #define KETA_PD_MAX_SESSIONS 512

@@ -56,7 +56,8 @@ static const keta_pd_acute_params TYPICAL = {{
             .shape = KETA_PD_SHAPE_LINEAR,
             .ke0_per_min = KETA_PK_KE0_DEFAULT_PER_MIN,
             .c0_ng_per_ml = CADSS_C0_NG_PER_ML,
-            .slope_per_ng_per_ml = CADSS_MEAN_AT_ANCHOR / (ANCHOR_CE_NG_PER_ML - CADSS_C0_NG_PER_ML),
+            .slope_per_ng_per_ml =
+                CADSS_MEAN_AT_ANCHOR / (ANCHOR_CE_NG_PER_ML - CADSS_C0_NG_PER_ML),
             .emax = 92.0, /* CADSS maximum (23 items x 4) */
             .repeat_factor = 1.0,
             .omega_magnitude = 0.94,
@@ -203,9 +204,8 @@ static keta_err check_profile(const double *times_min, const double *c, size_t n
         }
         if (i > 0 && times_min[i] < times_min[i - 1]) {
             (void)snprintf(where, sizeof where, "/times_min/%zu", i);
-            return keta_error_set(err, KETA_EINVAL, where,
-                                  "times must not decrease (%g after %g)", times_min[i],
-                                  times_min[i - 1]);
+            return keta_error_set(err, KETA_EINVAL, where, "times must not decrease (%g after %g)",
+                                  times_min[i], times_min[i - 1]);
         }
         if (!isfinite(c[i]) || c[i] < 0) {
             (void)snprintf(where, sizeof where, "/cp_ng_per_ml/%zu", i);

@@ -43,3 +43,14 @@ keta_err keta_pd_exposure_from_doses(const keta_pk_model *m, const keta_pk_patie
     }
     return rc;
 }
+
+void pd__sort_sessions(keta_pd_exposure *s, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        keta_pd_exposure v = s[i];
+        size_t j = i;
+        for (; j > 0 && s[j - 1].t_min > v.t_min; j--)
+            s[j] = s[j - 1];
+        s[j] = v;
+    }
+}

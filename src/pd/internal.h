@@ -13,14 +13,31 @@ double pd__drug_effect(const keta_pd_response_params *p, double x, double x50h);
 /* Keep ka and kp apart so the closed form of the chain is defined. */
 void pd__response_rates(keta_pd_response_params *p);
 
+/* ---- JSON decoding shared by the pd codecs (codec.c) ---------------------------------------- */
+typedef struct pd_regimen {
+    const keta_pk_model *model;
+    keta_pk_patient patient;
+    keta_pk_dose doses[KETA_PK_MAX_DOSES];
+    size_t n_doses;
+} pd_regimen;
+/* "model", "patient" and "doses" of request, validated as keta pk simulate does. */
+keta_err pd__decode_regimen(const json_t *request, pd_regimen *rg, keta_error *err);
+/* The array request[field] of non-decreasing times within 0..KETA_PK_MAX_T_MIN into times
+   (room for max); *n_out gets the count. */
+keta_err pd__decode_times(const json_t *request, const char *field, size_t max, double *times,
+                          size_t *n_out, keta_error *err);
+
+/* Sort sessions by time (stable; at most KETA_PK_MAX_DOSES, insertion sort). */
+void pd__sort_sessions(keta_pd_exposure *s, size_t n);
+
 /* ---- Nelder-Mead (optim.c) ------------------------------------------------------------------ */
 #define PD_OPT_MAX_DIM 16
 typedef double (*pd_objective)(const double *x, void *ctx);
 /* Minimise f from x (n <= PD_OPT_MAX_DIM; the simplex has x and x + step[i] e_i) until the
    simplex values agree to ftol (relative) or max_evals; x gets the best point, *fmin its value.
    Returns the number of evaluations. No allocation. */
-int pd__nelder_mead(pd_objective f, void *ctx, int n, double *x, const double *step,
-                    int max_evals, double ftol, double *fmin);
+int pd__nelder_mead(pd_objective f, void *ctx, int n, double *x, const double *step, int max_evals,
+                    double ftol, double *fmin);
 
 /* ---- seeded PRNG (xoshiro256** seeded by splitmix64); rand() is banned ------------------- */
 typedef struct pd_rng {
@@ -35,9 +52,10 @@ double pd__rng_normal(pd_rng *r);  /* standard normal */
 
 /* ---- virtual re-runs of the calibration trials (trials.c) --------------------------------- */
 
-/* Session exposures (AUC to infinity, ng.h/mL) of the regimens of the trials, from the PK engine. */
+/* Session exposures (AUC to infinity, ng.h/mL) of the regimens of the trials, from the PK engine.
+ */
 typedef struct pd_trial_exposures {
-    double iv_half_mg_per_kg; /* racemic 0.5 mg/kg over 40 min, Domino 1984, 70 kg */
+    double iv_half_mg_per_kg;               /* racemic 0.5 mg/kg over 40 min, Domino 1984, 70 kg */
     double esk_28_mg, esk_56_mg, esk_84_mg; /* esketamine intranasal, Perez-Ruixo 2021 */
 } pd_trial_exposures;
 keta_err pd__trial_exposures(pd_trial_exposures *ex, keta_error *err);

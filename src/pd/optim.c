@@ -8,13 +8,12 @@
 
 #include "internal.h"
 
-int pd__nelder_mead(pd_objective f, void *ctx, int n, double *x, const double *step,
-                    int max_evals, double ftol, double *fmin)
+int pd__nelder_mead(pd_objective f, void *ctx, int n, double *x, const double *step, int max_evals,
+                    double ftol, double *fmin)
 {
     double simplex[PD_OPT_MAX_DIM + 1][PD_OPT_MAX_DIM];
     double fv[PD_OPT_MAX_DIM + 1];
-    double centroid[PD_OPT_MAX_DIM], xr[PD_OPT_MAX_DIM], xe[PD_OPT_MAX_DIM],
-        xc[PD_OPT_MAX_DIM];
+    double centroid[PD_OPT_MAX_DIM], xr[PD_OPT_MAX_DIM], xe[PD_OPT_MAX_DIM], xc[PD_OPT_MAX_DIM];
     int evals = 0;
     for (int i = 0; i <= n; i++) {
         memcpy(simplex[i], x, sizeof(double) * (size_t)n);

@@ -14,18 +14,18 @@
 /* The fitted typical values (bench/pd_calibrate.c; docs/response-model.md). */
 static const keta_pd_response_typical TYPICAL = {
     .baseline = 33.0, /* pkpd.md §7 case 15: baseline MADRS about 32-35 */
-    .placebo = 0.27,
+    .placebo = 0.2383,
     .placebo_tau_min = 30.0,
-    .emax = 0.62,
-    .x50 = 0.50,
+    .emax = 0.5312,
+    .x50 = 0.471,
     .hill = 3.0,
     .auc50_ng_h_per_ml = 150.0,
-    .fa = 0.32,
-    .ka_per_min = 0.0061,   /* t1/2 1.9 h */
-    .kp_per_min = 0.000287, /* t1/2 1.7 d */
-    .kc_per_min = 0.0000566,
-    .kl_per_min = 0.0000152, /* t1/2 32 d */
-    .omega = {0.15, 0.8, 0.8, 0.3, 0.4, 0.4},
+    .fa = 0.3771,
+    .ka_per_min = 0.00592,   /* t1/2 1.95 h */
+    .kp_per_min = 0.0003341, /* t1/2 1.44 d */
+    .kc_per_min = 5.362e-05,
+    .kl_per_min = 1.513e-05, /* t1/2 31.8 d */
+    .omega = {0.15, 1.04, 1.05, 0.341, 0.406, 0.441},
     .sigma_madrs = 3.0,
     .source = "fitted to pkpd.md §4 and §7 cases 15, 16, 18 (docs/response-model.md)",
 };
@@ -50,8 +50,8 @@ void keta_pd_response_individual(const keta_pd_response_typical *typ,
                                  keta_pd_response_params *ind)
 {
     const double *w = typ->omega;
-    ind->baseline = typ->baseline * exp(w[KETA_PD_RESPONSE_ETA_BASELINE] *
-                                        eta[KETA_PD_RESPONSE_ETA_BASELINE]);
+    ind->baseline =
+        typ->baseline * exp(w[KETA_PD_RESPONSE_ETA_BASELINE] * eta[KETA_PD_RESPONSE_ETA_BASELINE]);
     ind->placebo = logistic(logit(typ->placebo) +
                             w[KETA_PD_RESPONSE_ETA_PLACEBO] * eta[KETA_PD_RESPONSE_ETA_PLACEBO]);
     ind->emax =
@@ -143,10 +143,9 @@ void pd__response_rates(keta_pd_response_params *p)
         p->kp_per_min = p->ka_per_min * (1 - 1e-6);
 }
 
-void keta_pd_response_simulate(const keta_pd_response_params *ind,
-                               const keta_pd_exposure *sessions, size_t n_sessions,
-                               const double *times_min, size_t n_times, double *score_out,
-                               double *drug_out, double *placebo_out)
+void keta_pd_response_simulate(const keta_pd_response_params *ind, const keta_pd_exposure *sessions,
+                               size_t n_sessions, const double *times_min, size_t n_times,
+                               double *score_out, double *drug_out, double *placebo_out)
 {
     if (n_times == 0)
         return;
@@ -199,8 +198,9 @@ keta_err keta_pd_response_check(const keta_pd_exposure *sessions, size_t n_sessi
 {
     char where[48];
     if (n_sessions > KETA_PD_MAX_SESSIONS)
-        return keta_error_set(err, KETA_ETOOBIG, "/sessions", "expected at most %d sessions, got %zu",
-                              KETA_PD_MAX_SESSIONS, n_sessions);
+        return keta_error_set(err, KETA_ETOOBIG, "/sessions",
+                              "expected at most %d sessions, got %zu", KETA_PD_MAX_SESSIONS,
+                              n_sessions);
     if (n_times == 0 || n_times > KETA_PD_MAX_TIMES)
         return keta_error_set(err, n_times ? KETA_ETOOBIG : KETA_ECOUNT, "/times_min",
                               "expected 1 to %d times, got %zu", KETA_PD_MAX_TIMES, n_times);
@@ -217,8 +217,7 @@ keta_err keta_pd_response_check(const keta_pd_exposure *sessions, size_t n_sessi
             (void)snprintf(where, sizeof where, "/sessions/%zu/t_min", i);
             return keta_error_set(err, KETA_EINVAL, where, "sessions must be in time order");
         }
-        if (!isfinite(s->auc_ng_h_per_ml) || s->auc_ng_h_per_ml < 0 ||
-            s->auc_ng_h_per_ml > 1e6) {
+        if (!isfinite(s->auc_ng_h_per_ml) || s->auc_ng_h_per_ml < 0 || s->auc_ng_h_per_ml > 1e6) {
             (void)snprintf(where, sizeof where, "/sessions/%zu/auc_ng_h_per_ml", i);
             return keta_error_set(err, KETA_ERANGE, where,
                                   "expected an exposure within 0..1e6 ng.h/mL");

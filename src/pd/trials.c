@@ -88,8 +88,7 @@ static double median_time(double *t, size_t n)
     return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
 }
 
-static void draw_patient(const keta_pd_response_typical *typ, pd_rng *r,
-                         keta_pd_response_params *p)
+static void draw_patient(const keta_pd_response_typical *typ, pd_rng *r, keta_pd_response_params *p)
 {
     double eta[KETA_PD_RESPONSE_N_ETA];
     for (int k = 0; k < KETA_PD_RESPONSE_N_ETA; k++)
@@ -98,8 +97,8 @@ static void draw_patient(const keta_pd_response_typical *typ, pd_rng *r,
 }
 
 /* Case 15: one 0.5 mg/kg infusion against an active placebo; latent means at fixed times. */
-static void trial_single(const keta_pd_response_typical *typ, const pd_trial_exposures *ex,
-                         int n, pd_rng *r, pd_trial_results *out)
+static void trial_single(const keta_pd_response_typical *typ, const pd_trial_exposures *ex, int n,
+                         pd_rng *r, pd_trial_results *out)
 {
     enum { NT = 10 * 24 + 1 };
     static const double mark_h[] = {2, 24, 72, 120, 168, 192};
@@ -174,8 +173,8 @@ static void trial_six(const keta_pd_response_typical *typ, const pd_trial_exposu
    to continue every other week or stop; relapse = MADRS >= 22 on 2 consecutive scores
    (weekly for 4 weeks, then every 2 weeks) within 48 weeks. Hazard ratio = ratio of event
    rates per person-time (exponential approximation). */
-static void trial_sustain(const keta_pd_response_typical *typ, const pd_trial_exposures *ex,
-                          int n, pd_rng *r, pd_trial_results *out)
+static void trial_sustain(const keta_pd_response_typical *typ, const pd_trial_exposures *ex, int n,
+                          pd_rng *r, pd_trial_results *out)
 {
     enum { MAX_S = 64, MAX_T = 64 };
     double events[2][2] = {{0}}, person[2][2] = {{0}}, count[2][2] = {{0}};
@@ -298,20 +297,20 @@ keta_err pd__trial_exposures(pd_trial_exposures *ex, keta_error *err)
     /* 0.5 mg/kg over 40 min, Domino 1984, 70 kg (the standard regimen of pkpd.md §7); esketamine
        intranasal 28/56/84 mg, Perez-Ruixo 2021, 45 y, 70 kg, non-Asian. */
     keta_pk_patient pt = {.weight_kg = 70, .age_y = 45};
-    keta_pk_dose iv = {.route = KETA_PK_IV, .amount_mg = 35, .duration_min = 40,
-                       .device_interval_min = -1};
+    keta_pk_dose iv = {
+        .route = KETA_PK_IV, .amount_mg = 35, .duration_min = 40, .device_interval_min = -1};
     keta_pd_exposure e;
-    keta_err rc = keta_pd_exposure_from_doses(keta_pk_model_find("domino1984"), &pt, &iv, 1, &e,
-                                              err);
+    keta_err rc =
+        keta_pd_exposure_from_doses(keta_pk_model_find("domino1984"), &pt, &iv, 1, &e, err);
     if (rc != KETA_OK)
         return rc;
     ex->iv_half_mg_per_kg = e.auc_ng_h_per_ml;
     double *dst[3] = {&ex->esk_28_mg, &ex->esk_56_mg, &ex->esk_84_mg};
     for (int d = 0; d < 3; d++) {
-        keta_pk_dose in = {.route = KETA_PK_INTRANASAL, .amount_mg = 28.0 * (d + 1),
-                           .device_interval_min = -1};
-        rc = keta_pd_exposure_from_doses(keta_pk_model_find("perezruixo2021"), &pt, &in, 1, &e,
-                                         err);
+        keta_pk_dose in = {
+            .route = KETA_PK_INTRANASAL, .amount_mg = 28.0 * (d + 1), .device_interval_min = -1};
+        rc =
+            keta_pd_exposure_from_doses(keta_pk_model_find("perezruixo2021"), &pt, &in, 1, &e, err);
         if (rc != KETA_OK)
             return rc;
         *dst[d] = e.auc_ng_h_per_ml;
