@@ -106,10 +106,12 @@ static void step_apply(const step *s, double *x)
     x[1] = s->pa * a + s->pp * pp;
     x[2] = s->la * a + s->lp * pp + s->ll * x[2];
     x[3] = s->uu * x[3];
-    /* no subnormals in long tails */
-    for (int i = 0; i < 4; i++)
-        if (x[i] < 1e-250)
-            x[i] = 0;
+    /* No subnormals in long tails: only A (hours) and U (minutes) decay fast enough to get
+       there within KETA_PD_MAX_T_MIN; P and L need thousands of days. */
+    if (x[0] < 1e-250)
+        x[0] = 0;
+    if (x[3] < 1e-250)
+        x[3] = 0;
 }
 
 static double pow_hill(double x, double hill)
@@ -165,8 +167,12 @@ void keta_pd_response_simulate(const keta_pd_response_params *ind, const keta_pd
         while (j < n_sessions && sessions[j].t_min <= target) {
             double h = sessions[j].t_min - t;
             if (h > 0 && started) {
-                step_make(&p, h, &tmp);
-                step_apply(&tmp, x);
+                if (h == grid_h) {
+                    step_apply(&grid, x); /* a session on the grid: the cached step */
+                } else {
+                    step_make(&p, h, &tmp);
+                    step_apply(&tmp, x);
+                }
             }
             t = sessions[j].t_min;
             double auc = sessions[j].auc_ng_h_per_ml;
@@ -190,6 +196,36 @@ void keta_pd_response_simulate(const keta_pd_response_params *ind, const keta_pd
             drug_out[i] = e;
         if (placebo_out != NULL)
             placebo_out[i] = q;
+        if (!started || grid_h <= 0)
+            continue;
+        /* The hot path: a run of points one cached step apart with no session in between, on
+           local scalars (about 2 ns a point; popsim runs millions of these). */
+        double a = x[0], pp = x[1], l = x[2], u = x[3];
+        const step g = grid;
+        double next_session = j < n_sessions ? sessions[j].t_min : HUGE_VAL;
+        size_t k = i + 1;
+        for (; k < n_times && times_min[k] - t == grid_h && times_min[k] < next_session; k++) {
+            double na = g.aa * a;
+            double np = g.pa * a + g.pp * pp;
+            l = g.la * a + g.lp * pp + g.ll * l;
+            a = na < 1e-250 ? 0 : na;
+            pp = np;
+            u = u * g.uu;
+            u = u < 1e-250 ? 0 : u;
+            t = times_min[k];
+            double ek = pd__drug_effect(&p, p.fa * a + pp + l, x50h);
+            double qk = p.placebo * (1 - u);
+            score_out[k] = p.baseline * (1 - qk) * (1 - ek);
+            if (drug_out != NULL)
+                drug_out[k] = ek;
+            if (placebo_out != NULL)
+                placebo_out[k] = qk;
+        }
+        x[0] = a;
+        x[1] = pp;
+        x[2] = l;
+        x[3] = u;
+        i = k - 1;
     }
 }
 
