@@ -63,6 +63,13 @@ static keta_err run_pd_acute(const char *arg, const char *input, size_t len, jso
     return keta_pd_acute_text(input, len, out, err);
 }
 
+static keta_err run_pd_response(const char *arg, const char *input, size_t len, json_t **out,
+                                keta_error *err)
+{
+    (void)arg;
+    return keta_pd_response_text(input, len, out, err);
+}
+
 /* run: pk_model ID [WEIGHT_KG]: the descriptor, with derived values at the weight (70 kg). */
 static keta_err run_pk_model(const char *arg, const char *input, size_t len, json_t **out,
                              keta_error *err)
@@ -94,7 +101,7 @@ static const struct {
     {"score", keta_score_text},     {"outcome", keta_outcome_text},
     {"instrument", run_instrument}, {"pk_simulate", run_pk_simulate},
     {"pk_model", run_pk_model},     {"pk_tci", run_pk_tci},
-    {"pd_acute", run_pd_acute},
+    {"pd_acute", run_pd_acute},     {"pd_response", run_pd_response},
 };
 
 /* Resolve a JSON pointer; NULL when absent. */
