@@ -59,8 +59,7 @@ static void acute_individual_and_checks(void **state)
     keta_pd_acute_individual(typ, eta, &ind);
     /* eta 0 is the median, below the mean by exp(-w^2/2) (the typical value is the mean) */
     double w = typ->ep[KETA_PD_SBP].omega_magnitude;
-    assert_close(ind.ep[KETA_PD_SBP].emax, typ->ep[KETA_PD_SBP].emax * exp(-0.5 * w * w), 1e-12,
-                 0);
+    assert_close(ind.ep[KETA_PD_SBP].emax, typ->ep[KETA_PD_SBP].emax * exp(-0.5 * w * w), 1e-12, 0);
     /* mean over a symmetric quadrature of eta equals the typical value */
     double sum = 0;
     int m = 0;
@@ -104,11 +103,10 @@ static void twin_response(const keta_pd_response_params *p, const keta_pd_exposu
             double hh = end - now < h ? end - now : h;
             if (hh <= 0)
                 break;
-            double ka = p->ka_per_min, kp = p->kp_per_min, kc = p->kc_per_min,
-                   kl = p->kl_per_min;
-#define DA(A)       (-ka * (A))
-#define DP(A, P)    (ka * (A)-kp * (P))
-#define DL(P, L)    (kc * (P)-kl * (L))
+            double ka = p->ka_per_min, kp = p->kp_per_min, kc = p->kc_per_min, kl = p->kl_per_min;
+#define DA(A)    (-ka * (A))
+#define DP(A, P) (ka * (A)-kp * (P))
+#define DL(P, L) (kc * (P)-kl * (L))
             double a1 = DA(a), p1 = DP(a, pp), l1 = DL(pp, l);
             double a2 = DA(a + hh / 2 * a1), p2 = DP(a + hh / 2 * a1, pp + hh / 2 * p1),
                    l2 = DL(pp + hh / 2 * p1, l + hh / 2 * l1);
@@ -123,9 +121,9 @@ static void twin_response(const keta_pd_response_params *p, const keta_pd_exposu
         }
         double x = p->fa * a + pp + l;
         double e = p->emax * pow(x, p->hill) / (pow(p->x50, p->hill) + pow(x, p->hill));
-        double q = t[i] >= s[0].t_min ? p->placebo * (1 - exp(-(t[i] - s[0].t_min) /
-                                                              p->placebo_tau_min))
-                                      : 0;
+        double q = t[i] >= s[0].t_min
+                       ? p->placebo * (1 - exp(-(t[i] - s[0].t_min) / p->placebo_tau_min))
+                       : 0;
         score[i] = p->baseline * (1 - q) * (1 - e);
     }
 }
@@ -253,9 +251,9 @@ static void population_targets(void **state)
     pd_trial_exposures ex;
     pd_trial_results r;
     assert_int_equal(pd__trial_exposures(&ex, NULL), KETA_OK);
-    assert_int_equal(pd__trials_run(keta_pd_response_typical_params(), &ex, 3000, 99,
-                                    PD_TRIAL_ALL, &r, NULL),
-                     KETA_OK);
+    assert_int_equal(
+        pd__trials_run(keta_pd_response_typical_params(), &ex, 3000, 99, PD_TRIAL_ALL, &r, NULL),
+        KETA_OK);
     /* case 15 (tolerance +/-5 points as the reference states) */
     assert_close(r.single_change[1], -16, 0, 5);
     assert_close(r.placebo_change[1], -9, 0, 5);
