@@ -8,8 +8,8 @@
 
 #include "internal.h"
 
-static keta_err decode_scale(const json_t *obj, const char *path, bool optional,
-                             keta_pd_scale *out, keta_error *err)
+static keta_err decode_scale(const json_t *obj, const char *path, bool optional, keta_pd_scale *out,
+                             keta_error *err)
 {
     char where[64];
     (void)snprintf(where, sizeof where, "%s/instrument", path);
@@ -53,8 +53,7 @@ static keta_err decode_scores(const json_t *request, keta_pd_score *scores, size
             rc = keta_json_get_number(o, path, "t_min", -KETA_PD_MAX_T_MIN, KETA_PD_MAX_T_MIN,
                                       false, &scores[i].t_min, NULL, err);
         if (rc == KETA_OK)
-            rc = keta_json_get_number(o, path, "score", 0, 60, false, &scores[i].score, NULL,
-                                      err);
+            rc = keta_json_get_number(o, path, "score", 0, 60, false, &scores[i].score, NULL, err);
     }
     *n_out = n;
     return rc;
@@ -222,10 +221,9 @@ static keta_err encode(const keta_pd_forecast_request *req, const keta_pd_foreca
 
 keta_err keta_pd_forecast_json(const json_t *request, json_t **out, keta_error *err)
 {
-    static const char *const keys[] = {"model",   "patient",     "doses",    "scores",
-                                       "relapse", "from_min",    "horizon_min", "step_min",
-                                       "samples", "band",        "seed",     "origin_date",
-                                       NULL};
+    static const char *const keys[] = {"model",    "patient",     "doses",    "scores",  "relapse",
+                                       "from_min", "horizon_min", "step_min", "samples", "band",
+                                       "seed",     "origin_date", NULL};
     static const char *const required[] = {"model", "patient", "doses", "scores", NULL};
     static const char *const relapse_keys[] = {"instrument", "threshold", NULL};
     pd_regimen *rg = NULL;
@@ -263,8 +261,8 @@ keta_err keta_pd_forecast_json(const json_t *request, json_t **out, keta_error *
         rc = keta_json_get_number(request, "", "from_min", -KETA_PD_MAX_T_MIN, KETA_PD_MAX_T_MIN,
                                   true, &req.from_min, NULL, err);
     if (rc == KETA_OK)
-        rc = keta_json_get_number(request, "", "horizon_min", -KETA_PD_MAX_T_MIN,
-                                  KETA_PD_MAX_T_MIN, true, &req.horizon_min, NULL, err);
+        rc = keta_json_get_number(request, "", "horizon_min", -KETA_PD_MAX_T_MIN, KETA_PD_MAX_T_MIN,
+                                  true, &req.horizon_min, NULL, err);
     if (rc == KETA_OK)
         rc = keta_json_get_number(request, "", "step_min", 60, 43200, true, &req.step_min, NULL,
                                   err);
@@ -282,12 +280,12 @@ keta_err keta_pd_forecast_json(const json_t *request, json_t **out, keta_error *
     if (rc == KETA_OK && od != NULL) {
         has_origin = json_is_string(od) && parse_date(json_string_value(od), &origin_days);
         if (!has_origin)
-            rc = keta_error_set(err, json_is_string(od) ? KETA_EINVAL : KETA_ETYPE,
-                                "/origin_date", "expected a date \"YYYY-MM-DD\" (1900-2200)");
+            rc = keta_error_set(err, json_is_string(od) ? KETA_EINVAL : KETA_ETYPE, "/origin_date",
+                                "expected a date \"YYYY-MM-DD\" (1900-2200)");
     }
     if (rc == KETA_OK)
-        rc = keta_pd_exposure_from_doses(rg->model, &rg->patient, rg->doses, rg->n_doses,
-                                         sessions, err);
+        rc = keta_pd_exposure_from_doses(rg->model, &rg->patient, rg->doses, rg->n_doses, sessions,
+                                         err);
     if (rc != KETA_OK)
         goto out;
     pd__sort_sessions(sessions, rg->n_doses);

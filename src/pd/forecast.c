@@ -50,9 +50,9 @@ static void params_of(const fit *f, const double *eta, keta_pd_response_params *
 {
     keta_pd_response_individual(f->typ, eta, p);
     baseline[KETA_PD_SCALE_MADRS] = p->baseline;
-    baseline[KETA_PD_SCALE_PHQ9] = SCALES[KETA_PD_SCALE_PHQ9].typical_baseline *
-                                   exp(SCALES[KETA_PD_SCALE_PHQ9].omega_baseline *
-                                       eta[KETA_PD_RESPONSE_N_ETA]);
+    baseline[KETA_PD_SCALE_PHQ9] =
+        SCALES[KETA_PD_SCALE_PHQ9].typical_baseline *
+        exp(SCALES[KETA_PD_SCALE_PHQ9].omega_baseline * eta[KETA_PD_RESPONSE_N_ETA]);
 }
 
 /* Standardised residuals (scores, then priors) at eta into r[n + NETA]. */
@@ -263,7 +263,8 @@ static keta_err check_request(const keta_pd_forecast_request *req, keta_error *e
     if (req->relapse_threshold > SCALES[req->relapse_scale].hi)
         return keta_error_set(err, KETA_ERANGE, "/relapse/threshold",
                               "expected a threshold within 0..%g", SCALES[req->relapse_scale].hi);
-    if (req->n_samples != 0 && (req->n_samples < 20 || req->n_samples > KETA_PD_FORECAST_MAX_SAMPLES))
+    if (req->n_samples != 0 &&
+        (req->n_samples < 20 || req->n_samples > KETA_PD_FORECAST_MAX_SAMPLES))
         return keta_error_set(err, KETA_ERANGE, "/samples", "expected 20 to %d draws, got %d",
                               KETA_PD_FORECAST_MAX_SAMPLES, req->n_samples);
     if (req->band != 0 && !(req->band >= 0.5 && req->band <= 0.99))
@@ -390,9 +391,8 @@ keta_err keta_pd_forecast(const keta_pd_forecast_request *req, keta_pd_forecast_
     grid = keta_malloc(sizeof(double) * ng);
     buf = keta_malloc(sizeof(double) * (ng > np ? ng : np));
     col = keta_malloc(sizeof(double) * (size_t)ns);
-    if (res->times_min == NULL || res->score == NULL || res->lower == NULL ||
-        res->upper == NULL || samples == NULL || cross == NULL || grid == NULL || buf == NULL ||
-        col == NULL)
+    if (res->times_min == NULL || res->score == NULL || res->lower == NULL || res->upper == NULL ||
+        samples == NULL || cross == NULL || grid == NULL || buf == NULL || col == NULL)
         goto nomem;
     for (size_t i = 0; i < np; i++)
         res->times_min[i] = start + (double)i * step;
@@ -448,6 +448,13 @@ keta_err keta_pd_forecast(const keta_pd_forecast_request *req, keta_pd_forecast_
         qsort(col, (size_t)ns, sizeof *col, cmp_double);
         res->lower[i] = quantile(col, ns, qlo);
         res->upper[i] = quantile(col, ns, qhi);
+    }
+    /* a fitted baseline may exceed the scale: report within its range */
+    double hi_scale = SCALES[rs].hi;
+    for (size_t i = 0; i < np; i++) {
+        res->score[i] = res->score[i] > hi_scale ? hi_scale : res->score[i];
+        res->lower[i] = res->lower[i] > hi_scale ? hi_scale : res->lower[i];
+        res->upper[i] = res->upper[i] > hi_scale ? hi_scale : res->upper[i];
     }
     qsort(cross, (size_t)ns, sizeof *cross, cmp_double);
     res->relapse_probability = (double)crossed / ns;

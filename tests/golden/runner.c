@@ -70,6 +70,13 @@ static keta_err run_pd_response(const char *arg, const char *input, size_t len, 
     return keta_pd_response_text(input, len, out, err);
 }
 
+static keta_err run_forecast(const char *arg, const char *input, size_t len, json_t **out,
+                             keta_error *err)
+{
+    (void)arg;
+    return keta_pd_forecast_text(input, len, out, err);
+}
+
 /* run: pk_model ID [WEIGHT_KG]: the descriptor, with derived values at the weight (70 kg). */
 static keta_err run_pk_model(const char *arg, const char *input, size_t len, json_t **out,
                              keta_error *err)
@@ -102,6 +109,7 @@ static const struct {
     {"instrument", run_instrument}, {"pk_simulate", run_pk_simulate},
     {"pk_model", run_pk_model},     {"pk_tci", run_pk_tci},
     {"pd_acute", run_pd_acute},     {"pd_response", run_pd_response},
+    {"forecast", run_forecast},
 };
 
 /* Resolve a JSON pointer; NULL when absent. */

@@ -89,7 +89,7 @@ static void run_synthetic(int n_patients, uint64_t seed, const double *obs_d, in
         assert_int_equal(rc, KETA_OK);
         assert_close(res.threshold, threshold, 1e-12, 0);
         /* a forecast that does not reach the horizon counts as the horizon (an error) */
-        double t_fit = res.status == KETA_PD_RELAPSE_PREDICTED ? res.relapse_t_min
+        double t_fit = res.status == KETA_PD_RELAPSE_PREDICTED   ? res.relapse_t_min
                        : res.status == KETA_PD_RELAPSE_ABOVE_NOW ? res.from_min
                                                                  : res.horizon_min;
         err_d[st->evaluated] = fabs(t_fit - t_true) / DAY;
@@ -127,8 +127,7 @@ static void synthetic_relapse_dates(void **state)
     print_message("forecast at day 14: %d patients scored; |error| median %.2f d, 90th "
                   "percentile %.2f d; typical-patient curve median %.2f d; 90%% band covers the "
                   "truth in %d\n",
-                  st.evaluated, st.median_abs_d, st.p90_abs_d, st.median_abs_prior_d,
-                  st.covered);
+                  st.evaluated, st.median_abs_d, st.p90_abs_d, st.median_abs_prior_d, st.covered);
     synth_stats st21;
     run_synthetic(SYN_N, SYN_SEED, at_day21, 10, &st21);
     print_message("forecast at day 21: %d patients scored; |error| median %.2f d, 90th "
@@ -148,10 +147,68 @@ static void synthetic_relapse_dates(void **state)
     assert_true(st21.median_abs_d < st21.median_abs_prior_d);
 }
 
+/* With a score every day for 40 days (just before each session) and no noise, the MAP curve
+   follows the truth closely after the course and the relapse time lands near the true one. */
+static void dense_data_recovers_the_curve(void **state)
+{
+    (void)state;
+    static const double days[6] = {0, 2, 4, 7, 9, 11};
+    keta_pd_exposure s[6];
+    for (int i = 0; i < 6; i++)
+        s[i] = (keta_pd_exposure){days[i] * DAY, 302.0};
+    double eta[KETA_PD_RESPONSE_N_ETA] = {0.5, -0.3, 0.4, -0.8, 0.6, -0.5};
+    keta_pd_response_params p;
+    keta_pd_response_individual(keta_pd_response_typical_params(), eta, &p);
+    enum { NS = 41 };
+    keta_pd_score sc[NS];
+    double t[NS], y[NS];
+    for (int i = 0; i < NS; i++)
+        t[i] = i == 0 ? -1 : i * DAY - 1;
+    keta_pd_response_simulate(&p, s, 6, t, NS, y, NULL, NULL);
+    for (int i = 0; i < NS; i++)
+        sc[i] = (keta_pd_score){KETA_PD_SCALE_MADRS, t[i], y[i]};
+    keta_pd_forecast_request req = {.sessions = s,
+                                    .n_sessions = 6,
+                                    .scores = sc,
+                                    .n_scores = NS,
+                                    .relapse_scale = KETA_PD_SCALE_MADRS,
+                                    .relapse_threshold = 0,
+                                    .from_min = 12 * DAY,
+                                    .horizon_min = 80 * DAY,
+                                    .step_min = 360,
+                                    .seed = 3};
+    keta_pd_forecast_result res;
+    keta_error err;
+    assert_int_equal(keta_pd_forecast(&req, &res, &err), KETA_OK);
+    double truth[400];
+    assert_true(res.n_points <= 400);
+    keta_pd_response_simulate(&p, s, 6, res.times_min, res.n_points, truth, NULL, NULL);
+    /* after the course, where the relapse is decided (within a day between sessions the
+       pre-dose scores do not pin the curve down) */
+    for (size_t i = 0; i < res.n_points && res.times_min[i] <= 40 * DAY; i++)
+        if (res.times_min[i] >= 12 * DAY)
+            assert_close(res.score[i], truth[i], 0, 0.6);
+    assert_int_equal(res.status, KETA_PD_RELAPSE_PREDICTED);
+    double t_true =
+        keta_pd_first_crossing(res.times_min, truth, res.n_points, res.threshold, 12 * DAY);
+    assert_close(res.relapse_t_min / DAY, t_true / DAY, 0, 2.0);
+    keta_pd_forecast_result_free(&res);
+    /* inputs are checked, naming the field */
+    sc[3].score = 61;
+    assert_int_equal(keta_pd_forecast(&req, &res, &err), KETA_ERANGE);
+    assert_string_equal(err.field, "/scores/3/score");
+    keta_pd_forecast_result_free(&res);
+    sc[3].score = 20;
+    req.n_sessions = 0;
+    assert_int_equal(keta_pd_forecast(&req, &res, &err), KETA_ECOUNT);
+    keta_pd_forecast_result_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(synthetic_relapse_dates),
+        cmocka_unit_test(dense_data_recovers_the_curve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
