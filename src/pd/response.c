@@ -159,7 +159,7 @@ void keta_pd_response_simulate(const keta_pd_response_params *ind, const keta_pd
     double t = times_min[0];
     if (n_sessions > 0 && sessions[0].t_min < t)
         t = sessions[0].t_min;
-    step grid, tmp;
+    step grid = {0}, tmp = {0};
     double grid_h = -1;
     size_t j = 0;
     for (size_t i = 0; i < n_times; i++) {
