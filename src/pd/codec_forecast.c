@@ -248,6 +248,11 @@ keta_err keta_pd_forecast_json(const json_t *request, json_t **out, keta_error *
     rc = pd__decode_regimen(request, rg, err);
     if (rc == KETA_OK)
         rc = decode_scores(request, scores, &req.n_scores, err);
+    /* the relapse scale defaults to MADRS when the scores include it, else PHQ-9 */
+    req.relapse_scale = KETA_PD_SCALE_PHQ9;
+    for (size_t i = 0; rc == KETA_OK && i < req.n_scores; i++)
+        if (scores[i].scale == KETA_PD_SCALE_MADRS)
+            req.relapse_scale = KETA_PD_SCALE_MADRS;
     const json_t *rel = json_object_get(request, "relapse");
     if (rc == KETA_OK && rel != NULL) {
         rc = keta_json_check_keys(rel, "/relapse", relapse_keys, NULL, err);
