@@ -243,8 +243,10 @@ keta_err keta_pd_response_check(const keta_pd_exposure *sessions, size_t n_sessi
                                 const double *times_min, size_t n_times, keta_error *err);
 
 /*
- * The first time at or after from_min at which score crosses above threshold (linear
- * interpolation between points), or a negative value when it stays at or below it.
+ * The first time at or after from_min at which score is above threshold: linear interpolation
+ * between the last point at or below it and the first point above it, or the time of the first
+ * point at or after from_min when that point is already above. Negative when the score stays
+ * at or below threshold. times_min must not decrease. No allocation; thread-safe.
  */
 double keta_pd_first_crossing(const double *times_min, const double *score, size_t n_times,
                               double threshold, double from_min);
@@ -293,7 +295,7 @@ typedef enum keta_pd_scale {
 
 #define KETA_PD_FORECAST_MAX_SCORES  256
 #define KETA_PD_FORECAST_MAX_POINTS  2000
-#define KETA_PD_FORECAST_MAX_SAMPLES 2000
+#define KETA_PD_FORECAST_MAX_SAMPLES 1000
 
 typedef struct keta_pd_score {
     keta_pd_scale scale;
