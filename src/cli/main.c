@@ -59,6 +59,38 @@ const keta_cmd keta_cli_commands[] = {
      "the pump limit), then holds Cp = Ce on the target once Ce is within 5 % and past its peak.\n"
      "Exit status: 0 simulated; 1 input refused (one line on stderr names the field, what was\n"
      "expected and what came); 2 usage; 3 internal error.\n"},
+    {"pd", keta_cmd_pd, "pharmacodynamics: acute effects and the antidepressant response",
+     "keta pd acute [--pretty] < regimen.json | keta pd response [--pretty] < regimen.json",
+     "`keta pd acute` reads a `keta pk simulate` regimen and prints, at the requested times,\n"
+     "the typical patient's dissociation (CADSS points), sedation (fraction of the maximal\n"
+     "score), systolic and diastolic blood-pressure rise (mmHg) and heart-rate rise (beats/min),\n"
+     "each through its own effect site, with peak and time of peak. Optional: \"prior_sessions\"\n"
+     "(sessions before this one), \"ke0_per_min\" and \"repeat_factor\" as objects keyed by\n"
+     "endpoint (dissociation, sedation, sbp, dbp, hr).\n\n"
+     "`keta pd response` reads a regimen (doses over days or weeks; \"times_min\" up to 60 days)\n"
+     "and prints the typical patient's MADRS curve (optional \"baseline\", default 33) with the\n"
+     "drug and placebo fractions. The model and its fit: docs/response-model.md.\n\n"
+     "Exit status: 0 computed; 1 input refused (one line on stderr names the field); 2 usage;\n"
+     "3 internal error.\n"},
+    {"forecast", keta_cmd_forecast, "forecast one patient's depression scores and relapse date",
+     "keta forecast [--pretty] < history.json",
+     "Reads a patient's doses (the `keta pk simulate` regimen: \"model\", \"patient\", \"doses\")\n"
+     "and scores ({\"instrument\":\"madrs\"|\"phq9\", \"t_min\", \"score\"}, minutes from the "
+     "same\n"
+     "origin as the doses; before the first dose allowed), fits the patient's response\n"
+     "parameters (maximum a posteriori, the population model as prior) and prints the\n"
+     "fitted score curve with a band (default 90%, from the Laplace approximation of the\n"
+     "posterior) and the time it is expected to cross the relapse threshold.\n"
+     "Optional: \"relapse\":{\"instrument\", \"threshold\"} (default: MADRS if scored, else\n"
+     "PHQ-9; loss of response, above 50% of the last score before the first dose), \"from_min\" "
+     "(default: the last\n"
+     "score), \"horizon_min\" (default: 90 days later), \"step_min\" (default 1440), \"samples\"\n"
+     "(default 200), \"band\", \"seed\", \"origin_date\":\"YYYY-MM-DD\" (dates in the answer).\n"
+     "PHQ-9 is modelled on its own scale (its own baseline), sharing the fraction of\n"
+     "symptoms left. The model, its fit and the measured forecast error:\n"
+     "docs/response-model.md.\n\n"
+     "Exit status: 0 forecast; 1 input refused (one line on stderr names the field); 2 usage;\n"
+     "3 internal error.\n"},
     {"help", keta_cmd_help, "show help for keta or one of its commands", "keta help [COMMAND]",
      "Without a command, lists the commands. `man keta` has the same text.\n"},
     {"version", keta_cmd_version, "print the version", "keta version", ""},

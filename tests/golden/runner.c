@@ -24,6 +24,7 @@
 
 #include "keta/instruments.h"
 #include "keta/json.h"
+#include "keta/pd.h"
 #include "keta/pk.h"
 
 #define LINE_MAX_BYTES 65536
@@ -54,6 +55,27 @@ static keta_err run_pk_tci(const char *arg, const char *input, size_t len, json_
 {
     (void)arg;
     return keta_pk_tci_text(input, len, out, err);
+}
+
+static keta_err run_pd_acute(const char *arg, const char *input, size_t len, json_t **out,
+                             keta_error *err)
+{
+    (void)arg;
+    return keta_pd_acute_text(input, len, out, err);
+}
+
+static keta_err run_pd_response(const char *arg, const char *input, size_t len, json_t **out,
+                                keta_error *err)
+{
+    (void)arg;
+    return keta_pd_response_text(input, len, out, err);
+}
+
+static keta_err run_forecast(const char *arg, const char *input, size_t len, json_t **out,
+                             keta_error *err)
+{
+    (void)arg;
+    return keta_pd_forecast_text(input, len, out, err);
 }
 
 /* run: pk_model ID [WEIGHT_KG]: the descriptor, with derived values at the weight (70 kg). */
@@ -87,6 +109,8 @@ static const struct {
     {"score", keta_score_text},     {"outcome", keta_outcome_text},
     {"instrument", run_instrument}, {"pk_simulate", run_pk_simulate},
     {"pk_model", run_pk_model},     {"pk_tci", run_pk_tci},
+    {"pd_acute", run_pd_acute},     {"pd_response", run_pd_response},
+    {"forecast", run_forecast},
 };
 
 /* Resolve a JSON pointer; NULL when absent. */
