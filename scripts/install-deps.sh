@@ -8,8 +8,11 @@ packages=(
     gcc make cmake ninja-build pkg-config
     # libraries
     libjansson-dev libsodium-dev
+    libmicrohttpd-dev
     # tests, sanitizers, fuzzing, style
     libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy
+    # HTTP tests (tests/http) and the server benchmark (bench/, not CI)
+    curl jq wrk
     # documentation
     scdoc mandoc
 )
