@@ -34,7 +34,8 @@
 extern "C" {
 #endif
 
-/* ---- roles ------------------------------------------------------------------------------------ */
+/* ---- roles ------------------------------------------------------------------------------------
+ */
 
 /*
  * Who may call a route: KETA_HTTP_PUBLIC (no login: health, pure calculators, static
@@ -75,7 +76,8 @@ typedef struct keta_http_principal {
     void *data;
 } keta_http_principal;
 
-/* ---- requests, replies, routes ---------------------------------------------------------------- */
+/* ---- requests, replies, routes ----------------------------------------------------------------
+ */
 
 typedef struct keta_http_request keta_http_request;
 typedef struct keta_http_reply keta_http_reply;
@@ -93,8 +95,8 @@ typedef struct keta_http_route {
     const char *method;  /* "GET", "POST", "PUT", "PATCH" or "DELETE"; GET also answers HEAD */
     const char *pattern; /* literal segments and {name} captures: "/api/v1/score/{instrument}" */
     keta_http_handler handler;
-    unsigned roles;  /* KETA_HTTP_PUBLIC or the KETA_HTTP_ROLE_* bits allowed */
-    size_t body_max; /* bytes of JSON body accepted; 0: the route takes no body */
+    unsigned roles;      /* KETA_HTTP_PUBLIC or the KETA_HTTP_ROLE_* bits allowed */
+    size_t body_max;     /* bytes of JSON body accepted; 0: the route takes no body */
     const char *summary; /* one line, for `keta serve --routes` */
 } keta_http_route;
 
@@ -153,7 +155,8 @@ keta_err keta_http_reply_header(keta_http_reply *reply, const char *name, const 
  */
 unsigned keta_http_status_for(keta_err code, const keta_error *err);
 
-/* ---- the engine routes ------------------------------------------------------------------------ */
+/* ---- the engine routes ------------------------------------------------------------------------
+ */
 
 /*
  * The routes of the pure engines, all public: health, instruments, score, outcome, PK
@@ -161,7 +164,8 @@ unsigned keta_http_status_for(keta_err code, const keta_error *err);
  */
 extern const keta_http_route keta_http_engine_routes[];
 
-/* ---- the server ------------------------------------------------------------------------------- */
+/* ---- the server -------------------------------------------------------------------------------
+ */
 
 /* Outcome of keta_http_config.authenticate. */
 typedef enum keta_http_auth {
@@ -189,16 +193,16 @@ typedef void (*keta_http_denied_fn)(void *ctx, const keta_http_request *req,
 #define KETA_HTTP_MAX_TABLES 8
 
 typedef struct keta_http_config {
-    const char *listen;         /* "127.0.0.1:8080" or "[::1]:8080"; port 0 picks a free port */
-    const char *web_dir;        /* static files; NULL serves none */
-    unsigned threads;           /* worker threads; 0: one per online core */
-    unsigned max_connections;   /* all clients */
+    const char *listen;       /* "127.0.0.1:8080" or "[::1]:8080"; port 0 picks a free port */
+    const char *web_dir;      /* static files; NULL serves none */
+    unsigned threads;         /* worker threads; 0: one per online core */
+    unsigned max_connections; /* all clients */
     unsigned per_ip_connections;
-    unsigned timeout_s;         /* a connection idle this long is closed */
-    size_t connection_memory;   /* bytes per connection for the request line and headers */
-    size_t body_budget;         /* bytes of request bodies held at once, all connections */
-    size_t static_max;          /* largest static file served, bytes */
-    int log_fd;                 /* where the JSON-lines log goes */
+    unsigned timeout_s;       /* a connection idle this long is closed */
+    size_t connection_memory; /* bytes per connection for the request line and headers */
+    size_t body_budget;       /* bytes of request bodies held at once, all connections */
+    size_t static_max;        /* largest static file served, bytes */
+    int log_fd;               /* where the JSON-lines log goes */
     /* Route tables, each ending with a zeroed entry; matched in order; NULL ends the list. */
     const keta_http_route *tables[KETA_HTTP_MAX_TABLES + 1];
     keta_http_authenticate_fn authenticate;

@@ -57,12 +57,15 @@ static int drain(keta_http_server *srv, const sigset_t *signals, unsigned drain_
 
 int keta_cmd_serve(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},  {"web", required_argument, NULL, 'w'},
-        {"threads", required_argument, NULL, 't'}, {"max-connections", required_argument, NULL, 'c'},
-        {"per-ip", required_argument, NULL, 'i'},  {"timeout", required_argument, NULL, 'o'},
-        {"drain", required_argument, NULL, 'd'},   {"routes", no_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
+                                         {"web", required_argument, NULL, 'w'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"max-connections", required_argument, NULL, 'c'},
+                                         {"per-ip", required_argument, NULL, 'i'},
+                                         {"timeout", required_argument, NULL, 'o'},
+                                         {"drain", required_argument, NULL, 'd'},
+                                         {"routes", no_argument, NULL, 'r'},
+                                         {NULL, 0, NULL, 0}};
     const keta_cmd *self = keta_cli_find("serve");
     keta_http_config cfg;
     keta_http_config_init(&cfg);

@@ -100,7 +100,8 @@ void keta__http_run(keta_http_request *req, const keta_http_principal *who, keta
 void keta__http_reply_error(keta_http_reply *reply, unsigned status, const char *code,
                             const char *field, const char *message);
 
-/* ---- log.c ------------------------------------------------------------------------------------ */
+/* ---- log.c ------------------------------------------------------------------------------------
+ */
 
 /* A fresh random request id, KETA__HTTP_ID_LEN hex digits. */
 void keta__http_new_id(char out[KETA__HTTP_ID_LEN + 1]);
@@ -118,7 +119,8 @@ void keta__http_log_int(keta__http_logline *l, const char *key, long long value)
 void keta__http_log_ms(keta__http_logline *l, const char *key, double ms);
 void keta__http_log_end(keta__http_logline *l, int fd);
 
-/* ---- static.c --------------------------------------------------------------------------------- */
+/* ---- static.c ---------------------------------------------------------------------------------
+ */
 
 /*
  * Answer GET path from the directory open as root_fd: an open regular file no larger than

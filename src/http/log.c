@@ -21,8 +21,8 @@ void keta__http_new_id(char out[KETA__HTTP_ID_LEN + 1])
         /* No entropy yet (early boot): the id only has to tell requests apart in a log. */
         struct timespec ts;
         (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        unsigned long long v = (unsigned long long)ts.tv_sec * 1000000000ull +
-                               (unsigned long long)ts.tv_nsec;
+        unsigned long long v =
+            (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
         for (size_t i = 0; i < sizeof raw; i++)
             raw[i] = (unsigned char)(v >> (8 * i));
     }

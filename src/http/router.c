@@ -10,7 +10,8 @@
 
 #include "internal.h"
 
-/* ---- roles ------------------------------------------------------------------------------------ */
+/* ---- roles ------------------------------------------------------------------------------------
+ */
 
 static const char *const role_names[] = {"front_desk", "nurse", "prescriber",
                                          "therapist",  "admin", "patient"};
@@ -32,7 +33,8 @@ const char *keta_http_role_name(unsigned role)
     return NULL;
 }
 
-/* ---- requests --------------------------------------------------------------------------------- */
+/* ---- requests ---------------------------------------------------------------------------------
+ */
 
 void keta__http_request_init(keta_http_request *req, const char *method, const char *path)
 {
@@ -112,7 +114,8 @@ const char *keta_http_request_body(const keta_http_request *req, size_t *len)
     return req->body;
 }
 
-/* ---- replies ---------------------------------------------------------------------------------- */
+/* ---- replies ----------------------------------------------------------------------------------
+ */
 
 void keta__http_reply_init(keta_http_reply *reply)
 {
@@ -202,10 +205,9 @@ void keta__http_reply_error(keta_http_reply *reply, unsigned status, const char 
 {
     json_t *e = json_object();
     json_t *o = json_object();
-    bool ok = e != NULL && o != NULL &&
-              keta_json_set(e, "code", json_string(code)) == KETA_OK &&
-              keta_json_set(e, "field", field != NULL && field[0] != '\0' ? json_string(field)
-                                                                           : json_null()) ==
+    bool ok = e != NULL && o != NULL && keta_json_set(e, "code", json_string(code)) == KETA_OK &&
+              keta_json_set(e, "field",
+                            field != NULL && field[0] != '\0' ? json_string(field) : json_null()) ==
                   KETA_OK &&
               keta_json_set(e, "message", json_string(message)) == KETA_OK &&
               json_object_set(o, "error", e) == 0;
@@ -221,7 +223,8 @@ void keta__http_reply_error(keta_http_reply *reply, unsigned status, const char 
         (void)keta_http_reply_header(reply, "Retry-After", "1");
 }
 
-/* ---- statuses --------------------------------------------------------------------------------- */
+/* ---- statuses ---------------------------------------------------------------------------------
+ */
 
 /*
  * Codes the service layer adds to the error table (include/keta/core.h) are matched by
@@ -268,7 +271,8 @@ unsigned keta_http_status_for(keta_err code, const keta_error *err)
     return 500;
 }
 
-/* ---- route matching --------------------------------------------------------------------------- */
+/* ---- route matching ---------------------------------------------------------------------------
+ */
 
 bool keta__http_pattern_valid(const char *pattern)
 {
@@ -382,7 +386,8 @@ unsigned keta__http_route_find(const keta_http_route *const *tables, keta_http_r
     return path_known ? 405 : 404;
 }
 
-/* ---- the request head ------------------------------------------------------------------------- */
+/* ---- the request head -------------------------------------------------------------------------
+ */
 
 /* Skip optional whitespace (RFC 9110 OWS). */
 static const char *skip_ows(const char *s)
@@ -440,8 +445,9 @@ unsigned keta__http_check_head(const keta_http_route *route, const char *content
         return 411;
     }
     if (length > route->body_max) {
-        (void)snprintf(msg, sizeof msg, "the body is %" PRIu64 " bytes; this route takes at most %zu",
-                       length, route->body_max);
+        (void)snprintf(msg, sizeof msg,
+                       "the body is %" PRIu64 " bytes; this route takes at most %zu", length,
+                       route->body_max);
         keta__http_reply_error(reply, 413, "KETA_ETOOBIG", NULL, msg);
         return 413;
     }
@@ -453,7 +459,8 @@ unsigned keta__http_check_head(const keta_http_route *route, const char *content
     return 0;
 }
 
-/* ---- running a route -------------------------------------------------------------------------- */
+/* ---- running a route --------------------------------------------------------------------------
+ */
 
 void keta__http_run(keta_http_request *req, const keta_http_principal *who, keta_http_reply *reply)
 {

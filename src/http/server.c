@@ -34,7 +34,13 @@ struct keta_http_server {
     atomic_size_t body_held;
 };
 
-enum phase { PHASE_HEAD, PHASE_BODY, PHASE_DONE };
+/*
+ * HEAD: the first call. READY: the answer is decided; it goes out on the next call, since
+ * libmicrohttpd 0.9.75 closes the connection after any answer queued on the first call
+ * (it cannot know the body is empty). That is what a refused body needs, so refusals of a
+ * request with a body go out at once. BODY: the body is coming. DONE: answered.
+ */
+enum phase { PHASE_HEAD, PHASE_READY, PHASE_BODY, PHASE_DONE };
 
 typedef struct exchange {
     keta_http_server *srv;
@@ -45,6 +51,7 @@ typedef struct exchange {
     keta_http_reply reply;
     keta_http_principal who;
     bool has_who;
+    bool has_body; /* the request announced a body (a length above 0, or chunks) */
     keta_buf body;
     size_t reserved; /* bytes of the body budget this request holds */
     const char *route_label;
@@ -87,7 +94,8 @@ static double ms_since(const struct timespec *t0)
     return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* ---- libmicrohttpd callbacks ------------------------------------------------------------------- */
+/* ---- libmicrohttpd callbacks -------------------------------------------------------------------
+ */
 
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
@@ -224,7 +232,8 @@ static const char *lookup(void *ctx, keta__http_lookup_kind kind, const char *na
     return MHD_lookup_connection_value(x->conn, k, name);
 }
 
-/* ---- answering -------------------------------------------------------------------------------- */
+/* ---- answering --------------------------------------------------------------------------------
+ */
 
 static const char oom_body[] =
     "{\"error\":{\"code\":\"KETA_ENOMEM\",\"field\":null,\"message\":\"out of memory\"}}";
@@ -290,7 +299,8 @@ static enum MHD_Result queue_reply(exchange *x)
     return ok;
 }
 
-/* ---- the request head ------------------------------------------------------------------------- */
+/* ---- the request head -------------------------------------------------------------------------
+ */
 
 /* Content-Length as sent: digits only, no sign or spaces inside. */
 static bool parse_length(const char *s, uint64_t *out)
@@ -369,6 +379,15 @@ static unsigned authorize(exchange *x)
 }
 
 /* The first call for a request: everything that can be decided from its head. */
+/* An answer decided from the head: at once when a body would follow, else on the next call. */
+static enum MHD_Result answer_head(exchange *x)
+{
+    if (x->has_body)
+        return queue_reply(x);
+    x->phase = PHASE_READY;
+    return MHD_YES;
+}
+
 static enum MHD_Result begin(exchange *x, const char *url, const char *method)
 {
     keta_http_server *srv = x->srv;
@@ -379,6 +398,13 @@ static enum MHD_Result begin(exchange *x, const char *url, const char *method)
     x->req.lookup = lookup;
     x->req.lookup_ctx = x;
     client_address(x);
+
+    uint64_t length = 0;
+    const char *cl = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Length");
+    const char *te = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Transfer-Encoding");
+    bool has_length = parse_length(cl, &length);
+    bool chunked = te != NULL;
+    x->has_body = chunked || length > 0;
 
     unsigned found = keta__http_route_find(srv->cfg.tables, &x->req, allow, sizeof allow);
     if (found != 0) {
@@ -399,25 +425,20 @@ static enum MHD_Result begin(exchange *x, const char *url, const char *method)
         } else {
             keta__http_reply_error(&x->reply, 404, "KETA_ENOTFOUND", NULL, "no such route");
         }
-        return queue_reply(x);
+        return answer_head(x);
     }
     x->route_label = x->req.route->pattern;
 
     if (x->req.route->roles != KETA_HTTP_PUBLIC && authorize(x) != 0)
-        return queue_reply(x);
+        return answer_head(x);
 
-    uint64_t length = 0;
-    const char *cl = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Length");
-    const char *te = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Transfer-Encoding");
-    bool has_length = parse_length(cl, &length);
-    bool chunked = te != NULL;
     const char *ct = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Type");
     if (keta__http_check_head(x->req.route, ct, has_length, length, chunked, &x->reply) != 0)
-        return queue_reply(x);
+        return answer_head(x);
 
     if (x->req.route->body_max == 0) {
         keta__http_run(&x->req, x->has_who ? &x->who : NULL, &x->reply);
-        return queue_reply(x);
+        return answer_head(x);
     }
     /* Hold the body's bytes against the budget of all bodies, so that many large uploads
        at once meet a 503 rather than exhaust memory. */
@@ -427,7 +448,7 @@ static enum MHD_Result begin(exchange *x, const char *url, const char *method)
     if (held > srv->cfg.body_budget) {
         keta__http_reply_error(&x->reply, 503, "unavailable", NULL,
                                "the server is receiving too much at once; try again");
-        return queue_reply(x);
+        return answer_head(x);
     }
     keta_buf_init(&x->body, want);
     x->phase = PHASE_BODY;
@@ -435,9 +456,8 @@ static enum MHD_Result begin(exchange *x, const char *url, const char *method)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)cls, (void)version;
     exchange *x = *con_cls;
@@ -446,6 +466,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     switch (x->phase) {
     case PHASE_HEAD:
         return begin(x, url, method);
+    case PHASE_READY:
+        *upload_data_size = 0;
+        return queue_reply(x);
     case PHASE_BODY:
         if (*upload_data_size > 0) {
             keta_err rc = keta_buf_append(&x->body, upload_data, *upload_data_size);
@@ -473,7 +496,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return MHD_NO;
 }
 
-/* ---- configuration ---------------------------------------------------------------------------- */
+/* ---- configuration ----------------------------------------------------------------------------
+ */
 
 void keta_http_config_init(keta_http_config *cfg)
 {
@@ -587,8 +611,8 @@ keta_err keta_http_server_start(const keta_http_config *cfg, keta_http_server **
         (unsigned int)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)cfg->connection_memory, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
-        srv, MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape, srv,
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         rc = keta_error_set(err, KETA_EIO, "listen", "cannot listen on %s (in use, or not ours)",
                             cfg->listen);
