@@ -73,6 +73,13 @@ bool keta__http_pattern_valid(const char *pattern);
 unsigned keta__http_route_find(const keta_http_route *const *tables, keta_http_request *req,
                                char *allow, size_t allow_cap);
 
+/*
+ * Percent-decode s in place (the path and query, before routing) and return its new length.
+ * As libmicrohttpd's own decoder, except that "%00" stays as it is: a NUL would cut the
+ * path short of what the client sent.
+ */
+size_t keta__http_unescape(char *s);
+
 /* Is content_type application/json (optionally with charset=utf-8)? */
 bool keta__http_is_json_type(const char *content_type);
 

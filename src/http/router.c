@@ -200,17 +200,74 @@ keta_err keta_http_reply_header(keta_http_reply *reply, const char *name, const 
 static const char enomem_body[] =
     "{\"error\":{\"code\":\"KETA_ENOMEM\",\"field\":null,\"message\":\"out of memory\"}}";
 
-void keta__http_reply_error(keta_http_reply *reply, unsigned status, const char *code,
-                            const char *field, const char *message)
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629), or 0 when there is none. */
+static size_t utf8_sequence(const unsigned char *s)
 {
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/*
+ * A copy of s that JSON can carry: error messages quote what the client sent, which need not
+ * be UTF-8 (a path segment, the text near a parse error); such bytes become '?'.
+ */
+static void utf8_clean(char *dst, size_t cap, const char *s)
+{
+    size_t w = 0;
+    const unsigned char *r = (const unsigned char *)s;
+    while (*r != '\0' && w + 1 < cap) {
+        size_t n = utf8_sequence(r);
+        if (n == 0) {
+            dst[w++] = '?';
+            r++;
+        } else if (w + n < cap) {
+            memcpy(dst + w, r, n);
+            w += n;
+            r += n;
+        } else {
+            break;
+        }
+    }
+    dst[w] = '\0';
+}
+
+void keta__http_reply_error(keta_http_reply *reply, unsigned status, const char *code,
+                            const char *field_in, const char *message_in)
+{
+    char field[KETA_ERROR_FIELD_MAX], message[KETA_ERROR_MESSAGE_MAX];
+    utf8_clean(field, sizeof field, field_in != NULL ? field_in : "");
+    utf8_clean(message, sizeof message, message_in != NULL ? message_in : "");
     json_t *e = json_object();
     json_t *o = json_object();
-    bool ok = e != NULL && o != NULL && keta_json_set(e, "code", json_string(code)) == KETA_OK &&
-              keta_json_set(e, "field",
-                            field != NULL && field[0] != '\0' ? json_string(field) : json_null()) ==
-                  KETA_OK &&
-              keta_json_set(e, "message", json_string(message)) == KETA_OK &&
-              json_object_set(o, "error", e) == 0;
+    bool ok =
+        e != NULL && o != NULL && keta_json_set(e, "code", json_string(code)) == KETA_OK &&
+        keta_json_set(e, "field", field[0] != '\0' ? json_string(field) : json_null()) == KETA_OK &&
+        keta_json_set(e, "message", json_string(message)) == KETA_OK &&
+        json_object_set(o, "error", e) == 0;
     reply->error_code = code;
     if (!ok || keta_http_reply_json(reply, status, o) != KETA_OK) {
         (void)keta_http_reply_text(reply, 503, "application/json", enomem_body,
@@ -384,6 +441,36 @@ unsigned keta__http_route_find(const keta_http_route *const *tables, keta_http_r
         }
     }
     return path_known ? 405 : 404;
+}
+
+/* ---- percent-decoding ----------------------------------------------------------------------- */
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+size_t keta__http_unescape(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r != '\0'; r++) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hex_value(r[1])) >= 0 && (lo = hex_value(r[2])) >= 0 &&
+            (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 /* ---- the request head -------------------------------------------------------------------------

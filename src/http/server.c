@@ -97,7 +97,8 @@ static double ms_since(const struct timespec *t0)
 /* ---- libmicrohttpd callbacks -------------------------------------------------------------------
  */
 
-static void log_mhd(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's messages, as log records. */
+__attribute__((format(printf, 2, 0))) static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
     const keta_http_server *srv = cls;
     char text[512];
@@ -111,37 +112,10 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     keta__http_log_end(&l, srv->cfg.log_fd);
 }
 
-/*
- * Percent-decoding of the path and query. As libmicrohttpd's own, except that "%00" stays as
- * it is: a NUL would cut the path short of what the client sent.
- */
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 {
     (void)cls, (void)c;
-    char *w = s;
-    for (const char *r = s; *r != '\0'; r++) {
-        int hi, lo;
-        if (r[0] == '%' && (hi = hex_value(r[1])) >= 0 && (lo = hex_value(r[2])) >= 0 &&
-            (hi | lo) != 0) {
-            *w++ = (char)(hi * 16 + lo);
-            r += 2;
-        } else {
-            *w++ = *r;
-        }
-    }
-    *w = '\0';
-    return (size_t)(w - s);
+    return keta__http_unescape(s);
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
