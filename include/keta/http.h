@@ -108,7 +108,10 @@ typedef struct keta_http_route {
 /* The request id (16 hex digits) also sent as X-Request-Id and logged. */
 const char *keta_http_request_id(const keta_http_request *req);
 
-/* The path parameter captured as {name}, percent-decoded, or NULL. */
+/*
+ * The path parameter captured as {name}, percent-decoded, or NULL. A capture is 1 to
+ * KETA_HTTP_PARAM_MAX bytes of UTF-8 without control characters; other paths do not match.
+ */
 const char *keta_http_request_param(const keta_http_request *req, const char *name);
 
 /* A request header (case-insensitive name), a cookie or a query argument, or NULL. */

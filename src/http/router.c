@@ -114,6 +114,37 @@ const char *keta_http_request_body(const keta_http_request *req, size_t *len)
     return req->body;
 }
 
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629), or 0 when there is none. */
+static size_t utf8_sequence(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
 /* ---- replies ----------------------------------------------------------------------------------
  */
 
@@ -199,37 +230,6 @@ keta_err keta_http_reply_header(keta_http_reply *reply, const char *name, const 
 
 static const char enomem_body[] =
     "{\"error\":{\"code\":\"KETA_ENOMEM\",\"field\":null,\"message\":\"out of memory\"}}";
-
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629), or 0 when there is none. */
-static size_t utf8_sequence(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    unsigned cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0fu;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
 
 /*
  * A copy of s that JSON can carry: error messages quote what the client sent, which need not
@@ -360,6 +360,19 @@ bool keta__http_pattern_valid(const char *pattern)
     return *p == '\0';
 }
 
+/* A captured segment is UTF-8 text without control characters, so handlers may quote it. */
+static bool param_text(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = utf8_sequence((const unsigned char *)s + i);
+        if (len == 0 || i + len > n || c < 0x20 || c == 0x7f)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
 /*
  * Does path match pattern? When req is not NULL, capture the parameters into it. A capture
  * takes one non-empty segment of at most KETA_HTTP_PARAM_MAX bytes.
@@ -374,7 +387,8 @@ static bool pattern_match(const char *pattern, const char *path, keta_http_reque
         size_t pn = pe ? (size_t)(pe - ps) : strlen(ps);
         size_t qn = qe ? (size_t)(qe - qs) : strlen(qs);
         if (ps[0] == '{') {
-            if (qn == 0 || qn > KETA_HTTP_PARAM_MAX || n_params >= KETA_HTTP_MAX_PARAMS)
+            if (qn == 0 || qn > KETA_HTTP_PARAM_MAX || n_params >= KETA_HTTP_MAX_PARAMS ||
+                !param_text(qs, qn))
                 return false;
             if (req != NULL) {
                 req->param_name[n_params] = ps + 1;

@@ -45,8 +45,8 @@ static const char *const body_paths[] = {
     "/api/v1/score/ybocs",        "/api/v1/outcome/phq9", "/api/v1/outcome/madrs",
     "/api/v1/pk/simulate",        "/api/v1/pk/tci",
 };
-static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS",
-                                      "BREW"};
+static const char *const methods[] = {"GET",  "POST",  "PUT",     "DELETE",
+                                      "HEAD", "PATCH", "OPTIONS", "BREW"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -92,8 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (found != 0 && found != 404 && found != 405)
         abort();
-    if (found == 0 &&
-        keta__http_check_head(req.route, ct, true, body_len, false, &reply) == 0) {
+    if (found == 0 && keta__http_check_head(req.route, ct, true, body_len, false, &reply) == 0) {
         if (req.route->roles != KETA_HTTP_PUBLIC) {
             static const keta_http_principal who = {.user_id = 1, .role = KETA_HTTP_ROLE_ADMIN};
             req.body = copy;
