@@ -261,6 +261,8 @@ wait "$cpid" 2>/dev/null
 check "second signal: stops at once, non-zero" $([ "$status" = 3 ] && [ $((t1 - t0)) -le 2 ]; echo $?) "$status $((t1 - t0)) s"
 
 # ---- command line ----------------------------------------------------------------------------------
+out=$("$keta" help serve)
+check "help serve" $([[ $out == *'usage: keta serve'*'--routes'* ]]; echo $?) "$out"
 "$keta" serve --listen nowhere:80 > /dev/null 2>&1
 check "bad address is a usage error" $([ $? = 2 ]; echo $?) ""
 "$keta" serve --threads 0 > /dev/null 2>&1
