@@ -42,3 +42,7 @@ echo "-- peers, the same course in the same run (../shared/peers):"
 ratio "scipy solve_ivp LSODA (rtol 1e-8)" "$scipy"
 ratio "R deSolve lsoda, R derivative" "$desolve"
 ratio "R deSolve lsoda, compiled C model" "$compiled"
+
+echo
+echo "== the clinic server under load (bench/serve.sh)"
+bench/serve.sh 10
