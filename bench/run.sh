@@ -47,3 +47,5 @@ echo
 echo "== response model (src/pd): 100,000 patients, the reference course's six sessions, hourly"
 echo "   over 30 days (721 points), one core"
 build-bench/bench/bench_pd_response 100000
+echo "== the clinic server under load (bench/serve.sh)"
+bench/serve.sh 10

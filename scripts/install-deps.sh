@@ -8,10 +8,13 @@ packages=(
     gcc make cmake ninja-build pkg-config
     # libraries
     libjansson-dev libsodium-dev
+    libmicrohttpd-dev
     # tests, sanitizers, fuzzing, style
     libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy
     libxml2-utils # xmllint: the CLI test checks that keta pk simulate --svg writes well-formed XML
-    jq # scripts/pk-validation.sh reads keta's answers with it
+    # jq: scripts/pk-validation.sh and tests/http read answers with it
+    # HTTP tests (tests/http) and the server benchmark (bench/, not CI)
+    curl jq wrk
     # documentation
     scdoc mandoc
 )

@@ -91,6 +91,26 @@ const keta_cmd keta_cli_commands[] = {
      "docs/response-model.md.\n\n"
      "Exit status: 0 forecast; 1 input refused (one line on stderr names the field); 2 usage;\n"
      "3 internal error.\n"},
+    {"serve", keta_cmd_serve, "run the clinic server (HTTP JSON API and web app)",
+     "keta serve [--listen ADDRESS:PORT] [--web DIR] [--threads N] [--max-connections N]\n"
+     "       [--per-ip N] [--timeout S] [--drain S] | keta serve --routes",
+     "Serves the JSON API under /api/v1/ (described by /api/v1/openapi.yaml and\n"
+     "docs/openapi.yaml) and, with --web, the static files of DIR. Listens on\n"
+     "127.0.0.1:8080 unless --listen says otherwise (port 0 picks a free port; the address\n"
+     "is printed on standard output). TLS belongs to a reverse proxy in front.\n\n"
+     "Limits: --threads workers (default one per core), --max-connections (256),\n"
+     "--per-ip connections from one address (64), --timeout seconds a connection may stay\n"
+     "idle (15). Each route has its own body limit (413 past it); bodies must be\n"
+     "application/json (415) with a Content-Length (411).\n\n"
+     "Standard error carries one JSON object per line: request id (also sent as\n"
+     "X-Request-Id), method, route pattern, status, duration and bytes; never the raw path,\n"
+     "the body or anything about a patient.\n\n"
+     "SIGTERM or SIGINT stops accepting connections, lets the requests under way finish\n"
+     "(at most --drain seconds, default 10) and exits 0; a second signal stops at once.\n"
+     "--routes prints the route table (METHOD PATTERN ACCESS BODY_MAX) and exits.\n\n"
+     "  keta serve --listen 127.0.0.1:8080 --web web\n\n"
+     "Exit status: 0 stopped cleanly; 2 usage or a bad address or directory; 3 cannot\n"
+     "listen, or requests were cut off at shutdown.\n"},
     {"help", keta_cmd_help, "show help for keta or one of its commands", "keta help [COMMAND]",
      "Without a command, lists the commands. `man keta` has the same text.\n"},
     {"version", keta_cmd_version, "print the version", "keta version", ""},

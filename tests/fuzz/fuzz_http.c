@@ -1,0 +1,130 @@
+/*
+ * libFuzzer target for the server's request layer without sockets: percent-decoding, route
+ * matching, the head checks and the strict JSON body through to the engine routes.
+ *
+ * The first byte selects. Below 0x80 it picks one of the engine's body routes and the rest
+ * is the body (so the golden inputs that scripts/fuzz.sh puts behind a selector byte reach
+ * the decoders). From 0x80 on, bits 0-2 pick the method, bit 3 whether the body is declared
+ * as JSON, and the rest is "PATH\nBODY" with the path percent-decoded as the server does.
+ *
+ * Every input must end in an answer whose status is one the router may give for input (never
+ * 5xx: allocation never fails here) and whose body is one JSON error or the route's answer.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static keta_err echo(const keta_http_request *req, const keta_http_principal *who,
+                     keta_http_reply *reply, keta_error *err)
+{
+    (void)who, (void)err;
+    const char *id = keta_http_request_param(req, "id");
+    const char *sub = keta_http_request_param(req, "sub");
+    if (id == NULL || strlen(id) > KETA_HTTP_PARAM_MAX || (sub != NULL && strlen(sub) == 0))
+        abort();
+    return keta_http_reply_text(reply, 200, "text/plain", id, strlen(id), false);
+}
+
+/* Patterns with captures and roles, beside the engine's table. */
+static const keta_http_route extra[] = {
+    {"GET", "/api/v1/patients/{id}", echo, KETA_HTTP_ROLES_CLINICAL, 0, ""},
+    {"PUT", "/api/v1/patients/{id}/notes/{sub}", echo, KETA_HTTP_ROLE_THERAPIST, 4096, ""},
+    {"DELETE", "/api/v1/patients/{id}", echo, KETA_HTTP_ROLE_ADMIN, 0, ""},
+    {NULL, NULL, NULL, 0, 0, NULL},
+};
+static const keta_http_route *const tables[] = {keta_http_engine_routes, extra, NULL};
+
+static const char *const body_paths[] = {
+    "/api/v1/score/phq9",         "/api/v1/score/gad7",   "/api/v1/score/pcl5",
+    "/api/v1/score/qids_sr16",    "/api/v1/score/hamd17", "/api/v1/score/madrs",
+    "/api/v1/score/cssrs_screen", "/api/v1/score/cadss",  "/api/v1/score/bprs",
+    "/api/v1/score/ybocs",        "/api/v1/outcome/phq9", "/api/v1/outcome/madrs",
+    "/api/v1/pk/simulate",        "/api/v1/pk/tci",
+};
+static const char *const methods[] = {"GET",  "POST",  "PUT",     "DELETE",
+                                      "HEAD", "PATCH", "OPTIONS", "BREW"};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    unsigned sel = data[0];
+    const char *method = "POST";
+    const char *ct = "application/json";
+    char path[1024];
+    const char *body = (const char *)data + 1;
+    size_t body_len = size - 1;
+    if (sel < 0x80) {
+        (void)snprintf(path, sizeof path, "%s",
+                       body_paths[sel % (sizeof body_paths / sizeof body_paths[0])]);
+    } else {
+        method = methods[sel & 7];
+        ct = (sel & 8) ? "application/json; charset=utf-8" : "text/plain";
+        const char *nl = memchr(body, '\n', body_len);
+        size_t n = nl ? (size_t)(nl - body) : body_len;
+        if (n >= sizeof path || memchr(body, '\0', n) != NULL)
+            return 0; /* the transport bounds the request line and never passes a NUL */
+        memcpy(path, body, n);
+        path[n] = '\0';
+        body = nl ? nl + 1 : body + body_len;
+        body_len = nl ? body_len - n - 1 : 0;
+        (void)keta__http_unescape(path);
+    }
+
+    /* The body as the server hands it to the route: a NUL-terminated copy. */
+    char *copy = malloc(body_len + 1);
+    if (copy == NULL)
+        return 0;
+    memcpy(copy, body, body_len);
+    copy[body_len] = '\0';
+
+    keta_http_request req;
+    keta_http_reply reply;
+    char allow[64];
+    keta__http_request_init(&req, method, path);
+    keta__http_reply_init(&reply);
+    unsigned found = keta__http_route_find(tables, &req, allow, sizeof allow);
+    if (found == 405 && allow[0] == '\0')
+        abort();
+    if (found != 0 && found != 404 && found != 405)
+        abort();
+    if (found == 0 && keta__http_check_head(req.route, ct, true, body_len, false, &reply) == 0) {
+        if (req.route->roles != KETA_HTTP_PUBLIC) {
+            static const keta_http_principal who = {.user_id = 1, .role = KETA_HTTP_ROLE_ADMIN};
+            req.body = copy;
+            req.body_len = body_len;
+            keta__http_run(&req, &who, &reply);
+        } else {
+            req.body = copy;
+            req.body_len = body_len;
+            keta__http_run(&req, NULL, &reply);
+        }
+        switch (reply.status) {
+        case 200:
+        case 400:
+        case 404:
+        case 413:
+        case 422:
+            break;
+        default:
+            abort();
+        }
+        if (reply.status != 200 || strcmp(reply.content_type, "application/json") == 0) {
+            json_error_t jerr;
+            json_t *v = json_loadb(reply.body, reply.len, 0, &jerr);
+            if (v == NULL)
+                abort();
+            if (reply.status != 200 && json_object_get(v, "error") == NULL)
+                abort();
+            json_decref(v);
+        }
+    }
+    keta__http_request_clear(&req);
+    keta__http_reply_clear(&reply);
+    free(copy);
+    return 0;
+}
