@@ -34,15 +34,16 @@
 extern "C" {
 #endif
 
-/* ---- roles and permissions ---------------------------------------------------------------------- */
+/* ---- roles and permissions ----------------------------------------------------------------------
+ */
 
 /* The roles of reference clinic.md §5 ("Roles implied for this product"). */
-#define KETA_ROLE_MAP(XX)             \
-    XX(FRONT_DESK, "front_desk")      \
-    XX(NURSE, "nurse")                \
-    XX(PRESCRIBER, "prescriber")      \
-    XX(THERAPIST, "therapist")        \
-    XX(ADMIN, "admin")                \
+#define KETA_ROLE_MAP(XX)        \
+    XX(FRONT_DESK, "front_desk") \
+    XX(NURSE, "nurse")           \
+    XX(PRESCRIBER, "prescriber") \
+    XX(THERAPIST, "therapist")   \
+    XX(ADMIN, "admin")           \
     XX(PATIENT, "patient")
 
 typedef enum keta_role {
@@ -53,30 +54,30 @@ typedef enum keta_role {
 } keta_role;
 
 /* The permissions the use cases check. The table that grants them is in src/service/roles.c. */
-#define KETA_PERMISSION_MAP(XX)                               \
-    XX(PATIENT_REGISTER, "patient.register")                  \
-    XX(PATIENT_READ, "patient.read")                          \
-    XX(PATIENT_EDIT, "patient.edit")                          \
-    XX(SCHEDULE, "schedule")                                  \
-    XX(REMS_STATUS_READ, "rems.status_read")                  \
-    XX(REMS_FORM_ENTER, "rems.form_enter")                    \
-    XX(WEIGHT_RECORD, "weight.record")                        \
-    XX(VITALS_RECORD, "vitals.record")                        \
-    XX(VITALS_READ, "vitals.read")                            \
-    XX(ADVERSE_EVENT_RECORD, "adverse_event.record")          \
-    XX(ASSESSMENT_RECORD, "assessment.record")                \
-    XX(ASSESSMENT_READ, "assessment.read")                    \
-    XX(NOTE_CLINICAL_ADD, "note.clinical.add")                \
-    XX(NOTE_CLINICAL_READ, "note.clinical.read")              \
-    XX(NOTE_RESTRICTED_ADD, "note.integration.add")           \
-    XX(NOTE_RESTRICTED_READ, "note.integration.read")         \
-    XX(ELIGIBILITY_SIGN, "eligibility.sign")                  \
-    XX(ORDER_WRITE, "order.write")                            \
-    XX(BP_HOLD_OVERRIDE, "bp_hold.override")                  \
-    XX(DISCHARGE_SIGN, "discharge.sign")                      \
-    XX(OWN_RECORDS, "own_records")                            \
-    XX(USER_ADMIN, "user.admin")                              \
-    XX(AUDIT_REVIEW, "audit.review")                          \
+#define KETA_PERMISSION_MAP(XX)                       \
+    XX(PATIENT_REGISTER, "patient.register")          \
+    XX(PATIENT_READ, "patient.read")                  \
+    XX(PATIENT_EDIT, "patient.edit")                  \
+    XX(SCHEDULE, "schedule")                          \
+    XX(REMS_STATUS_READ, "rems.status_read")          \
+    XX(REMS_FORM_ENTER, "rems.form_enter")            \
+    XX(WEIGHT_RECORD, "weight.record")                \
+    XX(VITALS_RECORD, "vitals.record")                \
+    XX(VITALS_READ, "vitals.read")                    \
+    XX(ADVERSE_EVENT_RECORD, "adverse_event.record")  \
+    XX(ASSESSMENT_RECORD, "assessment.record")        \
+    XX(ASSESSMENT_READ, "assessment.read")            \
+    XX(NOTE_CLINICAL_ADD, "note.clinical.add")        \
+    XX(NOTE_CLINICAL_READ, "note.clinical.read")      \
+    XX(NOTE_RESTRICTED_ADD, "note.integration.add")   \
+    XX(NOTE_RESTRICTED_READ, "note.integration.read") \
+    XX(ELIGIBILITY_SIGN, "eligibility.sign")          \
+    XX(ORDER_WRITE, "order.write")                    \
+    XX(BP_HOLD_OVERRIDE, "bp_hold.override")          \
+    XX(DISCHARGE_SIGN, "discharge.sign")              \
+    XX(OWN_RECORDS, "own_records")                    \
+    XX(USER_ADMIN, "user.admin")                      \
+    XX(AUDIT_REVIEW, "audit.review")                  \
     XX(POLICY_CONFIGURE, "policy.configure")
 
 typedef enum keta_permission {
@@ -98,7 +99,8 @@ const char *keta_permission_name(keta_permission perm);
 /* Whether role holds perm (the table in roles.c; no database access). */
 bool keta_role_can(keta_role role, keta_permission perm);
 
-/* ---- the service --------------------------------------------------------------------------------- */
+/* ---- the service
+ * --------------------------------------------------------------------------------- */
 
 typedef struct keta_service keta_service;
 
@@ -121,8 +123,8 @@ typedef struct keta_service_options {
  * at this keta's schema version (`keta db init` or `keta db migrate` first). opt may be
  * NULL. Initialises libsodium.
  */
-keta_err keta_service_open(keta_store *store, const keta_service_options *opt,
-                           keta_service **out, keta_error *err);
+keta_err keta_service_open(keta_store *store, const keta_service_options *opt, keta_service **out,
+                           keta_error *err);
 
 /* Free the service (not the store). NULL is a no-op. */
 void keta_service_close(keta_service *svc);
@@ -154,8 +156,8 @@ keta_err keta_service_authenticate(keta_service *svc, const char *username, cons
  * account in one transaction (audited as "system"). KETA_ECONFLICT when accounts exist.
  */
 keta_err keta_service_bootstrap(keta_service *svc, const char *site_name,
-                                const char *admin_username, const char *password,
-                                keta_actor *admin, keta_error *err);
+                                const char *admin_username, const char *password, keta_actor *admin,
+                                keta_error *err);
 
 /* A new account. */
 typedef struct keta_new_user {
@@ -170,7 +172,8 @@ typedef struct keta_new_user {
 keta_err keta_service_create_user(keta_service *svc, const keta_actor *actor,
                                   const keta_new_user *in, int64_t *id, keta_error *err);
 
-/* ---- patients ------------------------------------------------------------------------------------ */
+/* ---- patients
+ * ------------------------------------------------------------------------------------ */
 
 typedef struct keta_new_patient {
     const char *mrn;         /* 1-63 printable characters, unique within the site */
@@ -186,8 +189,7 @@ typedef struct keta_new_patient {
  * weight when given, in one transaction with its audit entry.
  */
 keta_err keta_service_register_patient(keta_service *svc, const keta_actor *actor,
-                                       const keta_new_patient *in, int64_t *id,
-                                       keta_error *err);
+                                       const keta_new_patient *in, int64_t *id, keta_error *err);
 
 /* Read a patient's demographics (patient.read, or own_records for the patient); audited. */
 keta_err keta_service_get_patient(keta_service *svc, const keta_actor *actor, int64_t patient_id,
@@ -197,11 +199,11 @@ keta_err keta_service_get_patient(keta_service *svc, const keta_actor *actor, in
  * Record a body weight measured now (weight.record), 20-300 kg (the plausible range of
  * c-ecosystem.md §4.3).
  */
-keta_err keta_service_record_weight(keta_service *svc, const keta_actor *actor,
-                                    int64_t patient_id, double weight_kg, int64_t *id,
-                                    keta_error *err);
+keta_err keta_service_record_weight(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                    double weight_kg, int64_t *id, keta_error *err);
 
-/* ---- vital signs --------------------------------------------------------------------------------- */
+/* ---- vital signs
+ * --------------------------------------------------------------------------------- */
 
 /*
  * Record one set of vital signs in a session (vitals.record). in->measured_at "" means now;
@@ -210,15 +212,15 @@ keta_err keta_service_record_weight(keta_service *svc, const keta_actor *actor,
  * mmHg with diastolic below systolic, heart rate 20-250 /min, SpO2 50-100 %, respiratory
  * rate 2-80 /min, MOAA/S 0-5, CADSS 0-92. in->id, session_id and recorded_by are ignored.
  */
-keta_err keta_service_record_vitals(keta_service *svc, const keta_actor *actor,
-                                    int64_t session_id, const keta_vitals *in, int64_t *id,
-                                    keta_error *err);
+keta_err keta_service_record_vitals(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                    const keta_vitals *in, int64_t *id, keta_error *err);
 
 /* The vitals flowsheet of a session (vitals.read), in time order; audited as one read. */
 keta_err keta_service_list_vitals(keta_service *svc, const keta_actor *actor, int64_t session_id,
                                   keta_vitals_fn fn, void *ctx, keta_error *err);
 
-/* ---- notes --------------------------------------------------------------------------------------- */
+/* ---- notes
+ * --------------------------------------------------------------------------------------- */
 
 /*
  * Add a note (add-only): class "clinical" (note.clinical.add) or "integration_restricted"

@@ -47,7 +47,7 @@ extern "C" {
 #define KETA_USERNAME_MAX  64
 #define KETA_CODE_MAX      64 /* role, status, kind, instrument id, protocol... */
 #define KETA_TEXT_MAX      1024
-#define KETA_JSON_TEXT_MAX 8192  /* JSON documents kept with a record (items, order) */
+#define KETA_JSON_TEXT_MAX 8192 /* JSON documents kept with a record (items, order) */
 #define KETA_NOTE_MAX      65536
 #define KETA_HASH_HEX_LEN  65 /* 32-byte BLAKE2b as lowercase hex */
 #define KETA_PWHASH_MAX    128
@@ -164,8 +164,8 @@ keta_err keta_store_user_get(keta_tx *tx, int64_t id, keta_user *out, keta_error
  * The account named username, and its password hash into hash[0..hash_cap) when hash is
  * not NULL (src/service only: a hash never leaves the service layer).
  */
-keta_err keta_store_user_get_by_name(keta_tx *tx, const char *username, keta_user *out,
-                                     char *hash, size_t hash_cap, keta_error *err);
+keta_err keta_store_user_get_by_name(keta_tx *tx, const char *username, keta_user *out, char *hash,
+                                     size_t hash_cap, keta_error *err);
 keta_err keta_store_user_set_password_hash(keta_tx *tx, int64_t id, const char *password_hash,
                                            keta_error *err);
 keta_err keta_store_user_set_active(keta_tx *tx, int64_t id, bool active, keta_error *err);
@@ -199,8 +199,7 @@ typedef struct keta_weight {
     int64_t recorded_by;
 } keta_weight;
 
-keta_err keta_store_weight_insert(keta_tx *tx, const keta_weight *in, int64_t *id,
-                                  keta_error *err);
+keta_err keta_store_weight_insert(keta_tx *tx, const keta_weight *in, int64_t *id, keta_error *err);
 /* The most recent measurement (by measured_at, then id); KETA_ENOTFOUND when none. */
 keta_err keta_store_weight_latest(keta_tx *tx, int64_t patient_id, keta_weight *out,
                                   keta_error *err);
@@ -240,8 +239,8 @@ typedef struct keta_assessment {
     int64_t session_id; /* 0 none */
     char instrument[KETA_CODE_MAX];
     char instrument_version[KETA_CODE_MAX];
-    const char *items_json;  /* the responses; at most KETA_JSON_TEXT_MAX - 1 bytes */
-    bool has_total;          /* false for an incomplete response */
+    const char *items_json; /* the responses; at most KETA_JSON_TEXT_MAX - 1 bytes */
+    bool has_total;         /* false for an incomplete response */
     int total;
     char band[KETA_CODE_MAX]; /* severity band; "" none */
     bool complete;
@@ -270,11 +269,9 @@ typedef struct keta_course {
     char created_at[KETA_TIME_LEN];
 } keta_course;
 
-keta_err keta_store_course_insert(keta_tx *tx, const keta_course *in, int64_t *id,
-                                  keta_error *err);
+keta_err keta_store_course_insert(keta_tx *tx, const keta_course *in, int64_t *id, keta_error *err);
 keta_err keta_store_course_get(keta_tx *tx, int64_t id, keta_course *out, keta_error *err);
-keta_err keta_store_course_set_status(keta_tx *tx, int64_t id, const char *status,
-                                      keta_error *err);
+keta_err keta_store_course_set_status(keta_tx *tx, int64_t id, const char *status, keta_error *err);
 
 /*
  * A treatment session. status: planned, in_progress, completed, cancelled. The order,
@@ -326,8 +323,7 @@ typedef struct keta_vitals {
     int64_t recorded_by;
 } keta_vitals;
 
-keta_err keta_store_vitals_insert(keta_tx *tx, const keta_vitals *in, int64_t *id,
-                                  keta_error *err);
+keta_err keta_store_vitals_insert(keta_tx *tx, const keta_vitals *in, int64_t *id, keta_error *err);
 typedef int (*keta_vitals_fn)(void *ctx, const keta_vitals *v);
 keta_err keta_store_vitals_list(keta_tx *tx, int64_t session_id, keta_vitals_fn fn, void *ctx,
                                 keta_error *err); /* by measured_at */
@@ -391,8 +387,7 @@ typedef struct keta_alert {
 } keta_alert;
 
 /* Insert an alert: patient_id, session_id, kind, rule, detail, raised_at, raised_by. */
-keta_err keta_store_alert_insert(keta_tx *tx, const keta_alert *in, int64_t *id,
-                                 keta_error *err);
+keta_err keta_store_alert_insert(keta_tx *tx, const keta_alert *in, int64_t *id, keta_error *err);
 keta_err keta_store_alert_get(keta_tx *tx, int64_t id, keta_alert *out, keta_error *err);
 /* Mark acknowledged (or resolved) at `at` by user `by`; KETA_ECONFLICT if already so. */
 keta_err keta_store_alert_acknowledge(keta_tx *tx, int64_t id, const char *at, int64_t by,
@@ -468,11 +463,11 @@ typedef struct keta_audit_problem {
 typedef int (*keta_audit_problem_fn)(void *ctx, const keta_audit_problem *p);
 
 typedef struct keta_audit_report {
-    int64_t entries;     /* rows read */
-    int64_t problems;    /* findings (all of them, even past the callback's stop) */
-    int64_t head_seq;    /* the chain head the database records */
+    int64_t entries;  /* rows read */
+    int64_t problems; /* findings (all of them, even past the callback's stop) */
+    int64_t head_seq; /* the chain head the database records */
     char head_hash[KETA_HASH_HEX_LEN];
-    bool protected_log;  /* the append-only triggers are in place and enabled */
+    bool protected_log; /* the append-only triggers are in place and enabled */
 } keta_audit_report;
 
 /*
@@ -486,7 +481,8 @@ typedef struct keta_audit_report {
 keta_err keta_store_audit_verify(keta_store *s, keta_audit_report *rep, keta_audit_problem_fn fn,
                                  void *ctx, keta_error *err);
 
-/* ---- backup and restore ------------------------------------------------------------------------ */
+/* ---- backup and restore ------------------------------------------------------------------------
+ */
 
 /*
  * Copy the database to a new file. SQLite: the online backup API (a consistent snapshot
@@ -503,7 +499,8 @@ keta_err keta_store_backup(keta_store *s, const char *path, keta_error *err);
  */
 keta_err keta_store_restore(keta_store *s, const char *path, keta_error *err);
 
-/* ---- time -------------------------------------------------------------------------------------- */
+/* ---- time --------------------------------------------------------------------------------------
+ */
 
 /* Format unix_ms (milliseconds since 1970 UTC) in the canonical form. */
 void keta_time_format(int64_t unix_ms, char out[KETA_TIME_LEN]);

@@ -127,7 +127,8 @@ static keta_err open_store(const char *db, bool create, keta_store **s, keta_err
     return keta_store_open(db, &o, s, err);
 }
 
-/* ---- keta db init / migrate ------------------------------------------------------------------- */
+/* ---- keta db init / migrate -------------------------------------------------------------------
+ */
 
 static int db_init(int argc, char **argv)
 {
@@ -209,16 +210,18 @@ static int db_migrate(int argc, char **argv)
         keta_store_close(s);
         return db_fail("db migrate", rc, &err);
     }
-    json_t *out = json_pack("{s:s, s:i, s:i}", "database",
-                            keta_store_kind_name(keta_store_kind_of(s)), "schema_from", from,
-                            "schema_version", to);
+    json_t *out =
+        json_pack("{s:s, s:i, s:i}", "database", keta_store_kind_name(keta_store_kind_of(s)),
+                  "schema_from", from, "schema_version", to);
     keta_store_close(s);
-    code = out ? keta_cli_print_json("db migrate", out, 0) : db_fail("db migrate", KETA_ENOMEM, NULL);
+    code =
+        out ? keta_cli_print_json("db migrate", out, 0) : db_fail("db migrate", KETA_ENOMEM, NULL);
     json_decref(out);
     return code;
 }
 
-/* ---- audit verification (shared by backup, restore and keta audit verify) ---------------------- */
+/* ---- audit verification (shared by backup, restore and keta audit verify) ----------------------
+ */
 
 typedef struct problems {
     json_t *list;
@@ -230,8 +233,8 @@ static int collect_problem(void *ctx, const keta_audit_problem *p)
     problems *ps = ctx;
     if (ps->shown >= AUDIT_PROBLEMS_SHOWN)
         return 1;
-    json_t *o = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)p->seq, "kind", p->kind,
-                          "message", p->message);
+    json_t *o = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)p->seq, "kind", p->kind, "message",
+                          p->message);
     if (o != NULL && json_array_append_new(ps->list, o) == 0)
         ps->shown++;
     return 0;
@@ -250,11 +253,10 @@ static keta_err verify_json(keta_store *s, json_t **report, keta_error *err)
         json_decref(ps.list);
         return rc;
     }
-    *report = json_pack("{s:b, s:I, s:{s:I, s:s}, s:b, s:I, s:o}", "ok", rc == KETA_OK,
-                        "entries", (json_int_t)rep.entries, "head", "seq",
-                        (json_int_t)rep.head_seq, "hash", rep.head_hash, "protected",
-                        rep.protected_log, "problem_count", (json_int_t)rep.problems,
-                        "problems", ps.list);
+    *report = json_pack("{s:b, s:I, s:{s:I, s:s}, s:b, s:I, s:o}", "ok", rc == KETA_OK, "entries",
+                        (json_int_t)rep.entries, "head", "seq", (json_int_t)rep.head_seq, "hash",
+                        rep.head_hash, "protected", rep.protected_log, "problem_count",
+                        (json_int_t)rep.problems, "problems", ps.list);
     if (*report == NULL)
         return keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
     return rc;
@@ -295,7 +297,8 @@ int keta_cmd_audit(int argc, char **argv)
     return keta_cli_usage(keta_cli_find("audit"));
 }
 
-/* ---- keta db backup / restore --------------------------------------------------------------------- */
+/* ---- keta db backup / restore
+ * --------------------------------------------------------------------- */
 
 static int db_backup(int argc, char **argv)
 {
@@ -371,7 +374,8 @@ static int db_restore(int argc, char **argv)
     }
     out = json_pack("{s:s, s:s, s:O}", "database", keta_store_kind_name(keta_store_kind_of(s)),
                     "restored_from", file, "audit", report);
-    code = out ? keta_cli_print_json("db restore", out, 0) : db_fail("db restore", KETA_ENOMEM, NULL);
+    code =
+        out ? keta_cli_print_json("db restore", out, 0) : db_fail("db restore", KETA_ENOMEM, NULL);
 out:
     json_decref(out);
     json_decref(report);
@@ -385,10 +389,8 @@ int keta_cmd_db(int argc, char **argv)
     static const struct {
         const char *name;
         int (*run)(int, char **);
-    } subs[] = {{"init", db_init},
-                {"migrate", db_migrate},
-                {"backup", db_backup},
-                {"restore", db_restore}};
+    } subs[] = {
+        {"init", db_init}, {"migrate", db_migrate}, {"backup", db_backup}, {"restore", db_restore}};
     for (size_t i = 0; argc >= 2 && i < sizeof subs / sizeof subs[0]; i++)
         if (strcmp(argv[1], subs[i].name) == 0)
             return subs[i].run(argc - 1, argv + 1);

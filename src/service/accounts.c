@@ -109,8 +109,8 @@ keta_err keta_service_authenticate(keta_service *svc, const char *username, cons
     sodium_memzero(hash, sizeof hash);
 
     /* 4. The audit entry (and the new hash) in one write transaction. */
-    keta_actor who = {.user_id = u.id, .site_id = u.site_id, .patient_id = u.patient_id,
-                      .role = role};
+    keta_actor who = {
+        .user_id = u.id, .site_id = u.site_id, .patient_id = u.patient_id, .role = role};
     if (known)
         (void)snprintf(who.username, sizeof who.username, "%s", u.username);
     else
@@ -146,8 +146,8 @@ out:
 }
 
 keta_err keta_service_bootstrap(keta_service *svc, const char *site_name,
-                                const char *admin_username, const char *password,
-                                keta_actor *admin, keta_error *err)
+                                const char *admin_username, const char *password, keta_actor *admin,
+                                keta_error *err)
 {
     keta_err rc;
     memset(admin, 0, sizeof *admin);
@@ -204,8 +204,8 @@ fail:
 keta_err keta_service_create_user(keta_service *svc, const keta_actor *actor,
                                   const keta_new_user *in, int64_t *id, keta_error *err)
 {
-    keta_err rc = svc__authorize(svc, actor, KETA_PERM_USER_ADMIN, "user.create", "staff_user", 0,
-                                 0, err);
+    keta_err rc =
+        svc__authorize(svc, actor, KETA_PERM_USER_ADMIN, "user.create", "staff_user", 0, 0, err);
     if (rc)
         return rc;
     if ((rc = check_username(in->username, "/username", err)) ||
@@ -236,8 +236,8 @@ keta_err keta_service_create_user(keta_service *svc, const keta_actor *actor,
         bool in_scope;
         rc = svc__patient_in_scope(tx, actor, in->patient_id, &p, &in_scope, err);
         if (rc == KETA_OK && !in_scope)
-            rc = keta_error_set(err, KETA_EDENIED, "/patient_id",
-                                "patient %lld is at another site", (long long)in->patient_id);
+            rc = keta_error_set(err, KETA_EDENIED, "/patient_id", "patient %lld is at another site",
+                                (long long)in->patient_id);
     }
     if (rc == KETA_OK)
         rc = keta_store_user_insert(tx, &u, hash, &u.id, err);

@@ -27,8 +27,7 @@ void svc__now(const keta_service *svc, char out[KETA_TIME_LEN]);
  * patient_id (0 when none), at the service's now, outcome success.
  */
 void svc__audit_init(const keta_service *svc, keta_audit_entry *e, const keta_actor *actor,
-                     const char *action, const char *entity, int64_t entity_id,
-                     int64_t patient_id);
+                     const char *action, const char *entity, int64_t entity_id, int64_t patient_id);
 
 /*
  * Record a refusal (its own transaction: nothing else is written) and return

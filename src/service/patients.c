@@ -16,19 +16,20 @@
 /* A measurement may be stamped at most this far ahead of the clock (clock skew), ms. */
 #define FUTURE_SKEW_MS (5 * 60 * 1000)
 
-/* ---- validation ------------------------------------------------------------------------------- */
+/* ---- validation -------------------------------------------------------------------------------
+ */
 
 static keta_err check_weight(double kg, const char *field, keta_error *err)
 {
     if (!isfinite(kg) || kg < WEIGHT_MIN_KG || kg > WEIGHT_MAX_KG)
-        return keta_error_set(err, KETA_ERANGE, field, "weight must be from %.0f to %.0f kg, got %g",
-                              WEIGHT_MIN_KG, WEIGHT_MAX_KG, kg);
+        return keta_error_set(err, KETA_ERANGE, field,
+                              "weight must be from %.0f to %.0f kg, got %g", WEIGHT_MIN_KG,
+                              WEIGHT_MAX_KG, kg);
     return KETA_OK;
 }
 
 /* YYYY-MM-DD, a real date between 1900-01-01 and today (UTC). */
-static keta_err check_birth_date(const char *d, int64_t now_ms, const char *field,
-                                 keta_error *err)
+static keta_err check_birth_date(const char *d, int64_t now_ms, const char *field, keta_error *err)
 {
     char stamp[KETA_TIME_LEN];
     int64_t ms;
@@ -122,11 +123,11 @@ static keta_err load_in_scope(keta_service *svc, keta_tx *tx, const keta_actor *
     return KETA_OK;
 }
 
-/* ---- patients ---------------------------------------------------------------------------------- */
+/* ---- patients ----------------------------------------------------------------------------------
+ */
 
 keta_err keta_service_register_patient(keta_service *svc, const keta_actor *actor,
-                                       const keta_new_patient *in, int64_t *id,
-                                       keta_error *err)
+                                       const keta_new_patient *in, int64_t *id, keta_error *err)
 {
     static const char *const sexes[] = {"female", "male", "other", "unknown", NULL};
     keta_err rc = svc__authorize(svc, actor, KETA_PERM_PATIENT_REGISTER, "patient.register",
@@ -158,8 +159,8 @@ keta_err keta_service_register_patient(keta_service *svc, const keta_actor *acto
         rc = keta_error_set(err, KETA_ECONFLICT, "/mrn", "record number %s is taken at this site",
                             p.mrn);
     if (rc == KETA_OK && in->weight_kg != 0) {
-        keta_weight w = {.patient_id = p.id, .weight_kg = in->weight_kg,
-                         .recorded_by = actor->user_id};
+        keta_weight w = {
+            .patient_id = p.id, .weight_kg = in->weight_kg, .recorded_by = actor->user_id};
         (void)snprintf(w.measured_at, sizeof w.measured_at, "%s", p.created_at);
         rc = keta_store_weight_insert(tx, &w, NULL, err);
     }
@@ -179,11 +180,11 @@ keta_err keta_service_register_patient(keta_service *svc, const keta_actor *acto
 keta_err keta_service_get_patient(keta_service *svc, const keta_actor *actor, int64_t patient_id,
                                   keta_patient *out, keta_error *err)
 {
-    keta_permission perm =
-        actor != NULL && actor->role == KETA_ROLE_PATIENT ? KETA_PERM_OWN_RECORDS
-                                                          : KETA_PERM_PATIENT_READ;
-    keta_err rc = svc__authorize(svc, actor, perm, "patient.read", "patient", patient_id,
-                                 patient_id, err);
+    keta_permission perm = actor != NULL && actor->role == KETA_ROLE_PATIENT
+                               ? KETA_PERM_OWN_RECORDS
+                               : KETA_PERM_PATIENT_READ;
+    keta_err rc =
+        svc__authorize(svc, actor, perm, "patient.read", "patient", patient_id, patient_id, err);
     if (rc)
         return rc;
     keta_tx *tx;
@@ -195,16 +196,15 @@ keta_err keta_service_get_patient(keta_service *svc, const keta_actor *actor, in
     return svc__commit_audited(tx, &e, err);
 }
 
-keta_err keta_service_record_weight(keta_service *svc, const keta_actor *actor,
-                                    int64_t patient_id, double weight_kg, int64_t *id,
-                                    keta_error *err)
+keta_err keta_service_record_weight(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                    double weight_kg, int64_t *id, keta_error *err)
 {
     keta_err rc = svc__authorize(svc, actor, KETA_PERM_WEIGHT_RECORD, "weight.record",
                                  "weight_measurement", 0, patient_id, err);
     if (rc || (rc = check_weight(weight_kg, "/weight_kg", err)))
         return rc;
-    keta_weight w = {.patient_id = patient_id, .weight_kg = weight_kg,
-                     .recorded_by = actor->user_id};
+    keta_weight w = {
+        .patient_id = patient_id, .weight_kg = weight_kg, .recorded_by = actor->user_id};
     svc__now(svc, w.measured_at);
     keta_tx *tx;
     keta_patient p;
@@ -225,7 +225,8 @@ keta_err keta_service_record_weight(keta_service *svc, const keta_actor *actor,
     return KETA_OK;
 }
 
-/* ---- vital signs -------------------------------------------------------------------------------- */
+/* ---- vital signs --------------------------------------------------------------------------------
+ */
 
 /* Begin as actor and check that session_id belongs to a patient within reach. */
 static keta_err begin_on_session(keta_service *svc, const keta_actor *actor, int64_t session_id,
@@ -244,12 +245,11 @@ static keta_err begin_on_session(keta_service *svc, const keta_actor *actor, int
     return load_in_scope(svc, *tx, actor, *patient_id, action, "vital_sign", &p, err);
 }
 
-keta_err keta_service_record_vitals(keta_service *svc, const keta_actor *actor,
-                                    int64_t session_id, const keta_vitals *in, int64_t *id,
-                                    keta_error *err)
+keta_err keta_service_record_vitals(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                    const keta_vitals *in, int64_t *id, keta_error *err)
 {
-    keta_err rc = svc__authorize(svc, actor, KETA_PERM_VITALS_RECORD, "vitals.record",
-                                 "vital_sign", 0, 0, err);
+    keta_err rc = svc__authorize(svc, actor, KETA_PERM_VITALS_RECORD, "vitals.record", "vital_sign",
+                                 0, 0, err);
     if (rc || (rc = check_vitals(in, err)))
         return rc;
     keta_vitals v = *in;
@@ -304,7 +304,8 @@ keta_err keta_service_list_vitals(keta_service *svc, const keta_actor *actor, in
     return svc__commit_audited(tx, &e, err);
 }
 
-/* ---- notes ------------------------------------------------------------------------------------- */
+/* ---- notes -------------------------------------------------------------------------------------
+ */
 
 /* The permission a note class needs for adding or reading, or KETA_EINVAL for a bad class. */
 static keta_err note_permission(const char *note_class, bool add, keta_permission *perm,
@@ -335,7 +336,9 @@ keta_err keta_service_add_note(keta_service *svc, const keta_actor *actor, int64
     if (n >= KETA_NOTE_MAX)
         return keta_error_set(err, KETA_ETOOBIG, "/body", "a note has at most %d bytes",
                               KETA_NOTE_MAX - 1);
-    keta_note note = {.patient_id = patient_id, .body = body, .author_id = actor->user_id,
+    keta_note note = {.patient_id = patient_id,
+                      .body = body,
+                      .author_id = actor->user_id,
                       .amends_note_id = amends_note_id};
     (void)snprintf(note.note_class, sizeof note.note_class, "%s", note_class);
     svc__now(svc, note.created_at);

@@ -8,12 +8,12 @@
 
 #include "internal.h"
 
-#define FD  (1u << KETA_ROLE_FRONT_DESK)
-#define NU  (1u << KETA_ROLE_NURSE)
-#define PR  (1u << KETA_ROLE_PRESCRIBER)
-#define TH  (1u << KETA_ROLE_THERAPIST)
-#define AD  (1u << KETA_ROLE_ADMIN)
-#define PT  (1u << KETA_ROLE_PATIENT)
+#define FD (1u << KETA_ROLE_FRONT_DESK)
+#define NU (1u << KETA_ROLE_NURSE)
+#define PR (1u << KETA_ROLE_PRESCRIBER)
+#define TH (1u << KETA_ROLE_THERAPIST)
+#define AD (1u << KETA_ROLE_ADMIN)
+#define PT (1u << KETA_ROLE_PATIENT)
 
 static const unsigned grants[KETA_PERM_COUNT] = {
     /* Front desk: scheduling, demographics, REMS enrolment status view; no clinical notes. */

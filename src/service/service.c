@@ -14,8 +14,8 @@ static int64_t system_clock(void *ctx)
     return keta_time_now_ms();
 }
 
-keta_err keta_service_open(keta_store *store, const keta_service_options *opt,
-                           keta_service **out, keta_error *err)
+keta_err keta_service_open(keta_store *store, const keta_service_options *opt, keta_service **out,
+                           keta_error *err)
 {
     *out = NULL;
     if (sodium_init() < 0)
@@ -53,8 +53,9 @@ keta_err keta_service_open(keta_store *store, const keta_service_options *opt,
     if (svc->opt.pwhash_opslimit < crypto_pwhash_OPSLIMIT_MIN ||
         svc->opt.pwhash_memlimit < crypto_pwhash_MEMLIMIT_MIN) {
         keta_free(svc);
-        return keta_error_set(err, KETA_ERANGE, "pwhash", "argon2id limits below libsodium's "
-                                                          "minimum");
+        return keta_error_set(err, KETA_ERANGE, "pwhash",
+                              "argon2id limits below libsodium's "
+                              "minimum");
     }
     if (pthread_mutex_init(&svc->mu, NULL) != 0) {
         keta_free(svc);
@@ -84,8 +85,7 @@ void svc__now(const keta_service *svc, char out[KETA_TIME_LEN])
 }
 
 void svc__audit_init(const keta_service *svc, keta_audit_entry *e, const keta_actor *actor,
-                     const char *action, const char *entity, int64_t entity_id,
-                     int64_t patient_id)
+                     const char *action, const char *entity, int64_t entity_id, int64_t patient_id)
 {
     memset(e, 0, sizeof *e);
     svc__now(svc, e->at);
@@ -209,8 +209,8 @@ keta_err svc__hash_password(const keta_service *svc, const char *password, const
     if (n > KETA_PASSWORD_MAX)
         return keta_error_set(err, KETA_ETOOBIG, field, "a password has at most %d bytes",
                               KETA_PASSWORD_MAX);
-    if (crypto_pwhash_str(out, password, n, svc->opt.pwhash_opslimit,
-                          svc->opt.pwhash_memlimit) != 0)
+    if (crypto_pwhash_str(out, password, n, svc->opt.pwhash_opslimit, svc->opt.pwhash_memlimit) !=
+        0)
         return keta_error_set(err, KETA_ENOMEM, NULL,
                               "not enough memory to hash a password (%zu MiB)",
                               svc->opt.pwhash_memlimit >> 20);

@@ -18,7 +18,7 @@
 #define VERIFY_PAGE     1000
 #define CANONICAL_STACK 4096
 
-static const char *const entry_fields[] = {"at", "actor", "role", "action",
+static const char *const entry_fields[] = {"at",     "actor",   "role",  "action",
                                            "entity", "outcome", "detail"};
 
 /* Append one length-prefixed field; returns the new length (writing only within cap). */
@@ -123,17 +123,19 @@ static keta_err check_entry(const keta_audit_entry *in, keta_error *err)
     keta_err rc = keta_time_parse(in->at, "at", &ms, err);
     if (rc != KETA_OK)
         return rc;
-    const char *values[] = {in->at, in->actor, in->role, in->action,
+    const char *values[] = {in->at,     in->actor,   in->role,  in->action,
                             in->entity, in->outcome, in->detail};
-    const size_t caps[] = {sizeof in->at, sizeof in->actor, sizeof in->role, sizeof in->action,
-                           sizeof in->entity, sizeof in->outcome, sizeof in->detail};
+    const size_t caps[] = {sizeof in->at,     sizeof in->actor,  sizeof in->role,
+                           sizeof in->action, sizeof in->entity, sizeof in->outcome,
+                           sizeof in->detail};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
         if (memchr(values[i], '\0', caps[i]) == NULL)
             return keta_error_set(err, KETA_ETOOBIG, entry_fields[i], "%s is not terminated",
                                   entry_fields[i]);
     if (in->actor[0] == '\0' || in->action[0] == '\0' || in->entity[0] == '\0')
-        return keta_error_set(err, KETA_EINVAL, "audit", "an audit entry needs actor, action and "
-                                                         "entity");
+        return keta_error_set(err, KETA_EINVAL, "audit",
+                              "an audit entry needs actor, action and "
+                              "entity");
     if (strcmp(in->outcome, "success") != 0 && strcmp(in->outcome, "failure") != 0)
         return keta_error_set(err, KETA_EINVAL, "outcome",
                               "outcome is success or failure, got '%s'", in->outcome);
@@ -203,7 +205,8 @@ keta_err keta_store_audit_append(keta_tx *tx, const keta_audit_entry *in, keta_a
     return rc;
 }
 
-/* ---- reading ---------------------------------------------------------------------------------- */
+/* ---- reading ----------------------------------------------------------------------------------
+ */
 
 static void read_entry(keta_tx *tx, store_qid q, keta_audit_entry *e)
 {
@@ -232,9 +235,9 @@ static bool entry_overlong(keta_tx *tx, store_qid q)
 {
     const store_driver *d = tx->conn->drv;
     static const int cols[] = {1, 3, 4, 6, 7, 9, 10, 11, 12};
-    static const size_t caps[] = {KETA_TIME_LEN,  KETA_USERNAME_MAX, KETA_CODE_MAX,
-                                  KETA_CODE_MAX,  KETA_CODE_MAX,     KETA_CODE_MAX,
-                                  KETA_TEXT_MAX,  KETA_HASH_HEX_LEN, KETA_HASH_HEX_LEN};
+    static const size_t caps[] = {KETA_TIME_LEN, KETA_USERNAME_MAX, KETA_CODE_MAX,
+                                  KETA_CODE_MAX, KETA_CODE_MAX,     KETA_CODE_MAX,
+                                  KETA_TEXT_MAX, KETA_HASH_HEX_LEN, KETA_HASH_HEX_LEN};
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         if (strlen(d->col_text(tx->conn, q, cols[i])) >= caps[i])
             return true;
@@ -264,7 +267,8 @@ keta_err keta_store_audit_list(keta_tx *tx, int64_t after_seq, int64_t limit, ke
     return rc;
 }
 
-/* ---- verification ----------------------------------------------------------------------------- */
+/* ---- verification -----------------------------------------------------------------------------
+ */
 
 typedef struct verifier {
     keta_audit_report *rep;

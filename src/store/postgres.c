@@ -47,8 +47,8 @@ static keta_err map_state(const char *state)
         return KETA_EINVAL; /* check, not null, data exceptions */
     if (strcmp(state, "42501") == 0)
         return KETA_EDENIED; /* insufficient_privilege: grants, or our append-only triggers */
-    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-        strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0)
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0 ||
+        strcmp(state, "57014") == 0)
         return KETA_EBUSY; /* serialization failure, deadlock, lock not available, cancel */
     return KETA_EDB;
 }
@@ -102,8 +102,8 @@ static keta_err pg_connect(keta_store *st, store_conn **out, keta_error *err)
     p->base.drv = &keta__store_postgresql;
     p->base.store = st;
     /* The URL first (expand_dbname); the rest are defaults the URL may override. */
-    const char *const keys[] = {"dbname", "application_name", "client_encoding",
-                                "connect_timeout", NULL};
+    const char *const keys[] = {"dbname", "application_name", "client_encoding", "connect_timeout",
+                                NULL};
     const char *const vals[] = {st->url, "keta", "UTF8", "10", NULL};
     p->pg = PQconnectdbParams(keys, vals, 1);
     if (p->pg == NULL) {
@@ -282,9 +282,9 @@ static void pg_finish(store_conn *c, store_qid q)
 /* pg_dump and pg_restore get the URL through the environment-free --dbname argument. */
 static keta_err pg_backup(keta_store *st, const char *path, keta_error *err)
 {
-    const char *argv[] = {"pg_dump",      "--format=custom", "--no-owner", "--no-privileges",
-                          "--file",       path,              "--dbname",   st->url,
-                          NULL};
+    const char *argv[] = {"pg_dump",         "--format=custom", "--no-owner",
+                          "--no-privileges", "--file",          path,
+                          "--dbname",        st->url,           NULL};
     keta_err rc = keta__run_program(argv, "pg_dump", err);
     if (rc != KETA_OK)
         (void)remove(path);
@@ -293,8 +293,15 @@ static keta_err pg_backup(keta_store *st, const char *path, keta_error *err)
 
 static keta_err pg_restore(keta_store *st, const char *path, keta_error *err)
 {
-    const char *argv[] = {"pg_restore", "--single-transaction", "--exit-on-error", "--no-owner",
-                          "--no-privileges", "--dbname", st->url, path, NULL};
+    const char *argv[] = {"pg_restore",
+                          "--single-transaction",
+                          "--exit-on-error",
+                          "--no-owner",
+                          "--no-privileges",
+                          "--dbname",
+                          st->url,
+                          path,
+                          NULL};
     return keta__run_program(argv, "pg_restore", err);
 }
 

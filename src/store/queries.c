@@ -14,35 +14,35 @@
 #define CONSENT_COLS                                                                     \
     "id, patient_id, kind, status, signed_at, external_ref, document_ref, recorded_by, " \
     "recorded_at"
-#define ASSESSMENT_COLS                                                                    \
+#define ASSESSMENT_COLS                                                                     \
     "id, patient_id, session_id, instrument, instrument_version, items_json, total, band, " \
     "complete, alerts_json, administered_at, source, recorded_by"
 #define COURSE_COLS \
     "id, patient_id, protocol, drug, route, start_date, status, created_by, created_at"
-#define SESSION_COLS                                                                        \
+#define SESSION_COLS                                                                          \
     "id, course_id, number, planned_at, started_at, ended_at, dosing_weight_kg, order_json, " \
     "administered_mg, lot_number, pump_json, discharge_json, discharged_at, discharged_by, "  \
     "status"
-#define VITALS_COLS                                                                      \
-    "id, session_id, measured_at, systolic_mmhg, diastolic_mmhg, heart_rate_bpm, "       \
+#define VITALS_COLS                                                                \
+    "id, session_id, measured_at, systolic_mmhg, diastolic_mmhg, heart_rate_bpm, " \
     "spo2_percent, resp_rate_per_min, sedation_moaas, dissociation_cadss, recorded_by"
-#define EVENT_COLS                                                                           \
+#define EVENT_COLS                                                                         \
     "id, patient_id, session_id, occurred_at, kind, severity, description, action_taken, " \
     "recorded_by"
 #define NOTE_COLS \
     "id, patient_id, session_id, note_class, body, author_id, created_at, amends_note_id"
-#define ALERT_COLS                                                                          \
+#define ALERT_COLS                                                                            \
     "id, patient_id, session_id, kind, rule, detail, raised_at, raised_by, acknowledged_at, " \
     "acknowledged_by, resolved_at, resolved_by"
-#define AUDIT_COLS                                                                         \
+#define AUDIT_COLS                                                                             \
     "seq, at, actor_id, actor, role, patient_id, action, entity, entity_id, outcome, detail, " \
     "prev_hash, hash"
 
 /* The triggers that make the audit log append-only (sql/<dialect>/0001_core.sql). */
-#define SQLITE_AUDIT_TRIGGERS                                                       \
-    "('audit_entry_chain', 'audit_entry_advance', 'audit_entry_no_update', "        \
+#define SQLITE_AUDIT_TRIGGERS                                                \
+    "('audit_entry_chain', 'audit_entry_advance', 'audit_entry_no_update', " \
     "'audit_entry_no_delete', 'audit_head_follows', 'audit_head_no_delete')"
-#define PG_AUDIT_TRIGGERS                                                    \
+#define PG_AUDIT_TRIGGERS                                                        \
     "('audit_entry_chain', 'audit_entry_no_change', 'audit_entry_no_truncate', " \
     "'audit_head_guard', 'audit_head_no_truncate')"
 
@@ -67,8 +67,7 @@ const store_query keta__store_queries[Q_COUNT] = {
     [Q_USER_GET_BY_NAME] = {"SELECT " USER_COLS ", password_hash FROM staff_user "
                             "WHERE username = ?",
                             NULL},
-    [Q_USER_SET_HASH] = {"UPDATE staff_user SET password_hash = ? WHERE id = ? RETURNING id",
-                         NULL},
+    [Q_USER_SET_HASH] = {"UPDATE staff_user SET password_hash = ? WHERE id = ? RETURNING id", NULL},
     [Q_USER_SET_ACTIVE] = {"UPDATE staff_user SET active = ? WHERE id = ? RETURNING id", NULL},
     [Q_USER_COUNT] = {"SELECT count(*) FROM staff_user", NULL},
 

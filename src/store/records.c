@@ -8,7 +8,8 @@
 
 #include "internal.h"
 
-/* ---- binding and reading helpers -------------------------------------------------------------- */
+/* ---- binding and reading helpers --------------------------------------------------------------
+ */
 
 #define DRV(tx) ((tx)->conn->drv)
 
@@ -122,8 +123,8 @@ static keta_err need_bounded(const char *v, size_t max, const char *field, keta_
         return keta_error_set(err, KETA_EINVAL, field, "%s is required", field);
     size_t n = strlen(v);
     if (n >= max)
-        return keta_error_set(err, KETA_ETOOBIG, field, "%s is %zu bytes long; at most %zu",
-                              field, n, max - 1);
+        return keta_error_set(err, KETA_ETOOBIG, field, "%s is %zu bytes long; at most %zu", field,
+                              n, max - 1);
     return KETA_OK;
 }
 
@@ -176,15 +177,15 @@ static keta_err run_list(keta_tx *tx, store_qid q, void (*read)(keta_tx *, store
 }
 
 /* List callbacks are typed per record; run_list calls them through these adapters. */
-#define LIST_ADAPTER(name, type, fntype)                            \
-    typedef struct name##_cb {                                      \
-        fntype fn;                                                  \
-        void *ctx;                                                  \
-    } name##_cb;                                                    \
-    static int name##_each(void *c, const void *rec)                \
-    {                                                               \
-        const name##_cb *cb = c;                                    \
-        return cb->fn(cb->ctx, (const type *)rec);                  \
+#define LIST_ADAPTER(name, type, fntype)             \
+    typedef struct name##_cb {                       \
+        fntype fn;                                   \
+        void *ctx;                                   \
+    } name##_cb;                                     \
+    static int name##_each(void *c, const void *rec) \
+    {                                                \
+        const name##_cb *cb = c;                     \
+        return cb->fn(cb->ctx, (const type *)rec);   \
     }
 
 LIST_ADAPTER(weight, keta_weight, keta_weight_fn)
@@ -209,12 +210,14 @@ static keta_err run_count(keta_tx *tx, store_qid q, int64_t *n, keta_error *err)
     return rc;
 }
 
-/* ---- site ------------------------------------------------------------------------------------- */
+/* ---- site -------------------------------------------------------------------------------------
+ */
 
 keta_err keta_store_site_insert(keta_tx *tx, const keta_site *in, int64_t *id, keta_error *err)
 {
     keta_err rc;
-    if ((rc = need_text(in->name, "name", err)) || (rc = need_time(in->created_at, "created_at", err)))
+    if ((rc = need_text(in->name, "name", err)) ||
+        (rc = need_time(in->created_at, "created_at", err)))
         return rc;
     if ((rc = keta__st_start(tx, Q_SITE_INSERT, err)))
         return rc;
@@ -240,7 +243,8 @@ keta_err keta_store_site_get(keta_tx *tx, int64_t id, keta_site *out, keta_error
     return run_get(tx, Q_SITE_GET, read_site, out, "site", id, err);
 }
 
-/* ---- users ------------------------------------------------------------------------------------ */
+/* ---- users ------------------------------------------------------------------------------------
+ */
 
 keta_err keta_store_user_insert(keta_tx *tx, const keta_user *in, const char *password_hash,
                                 int64_t *id, keta_error *err)
@@ -287,8 +291,8 @@ keta_err keta_store_user_get(keta_tx *tx, int64_t id, keta_user *out, keta_error
     return run_get(tx, Q_USER_GET, read_user, out, "user", id, err);
 }
 
-keta_err keta_store_user_get_by_name(keta_tx *tx, const char *username, keta_user *out,
-                                     char *hash, size_t hash_cap, keta_error *err)
+keta_err keta_store_user_get_by_name(keta_tx *tx, const char *username, keta_user *out, char *hash,
+                                     size_t hash_cap, keta_error *err)
 {
     store_qid q = Q_USER_GET_BY_NAME;
     keta_err rc = keta__st_start(tx, q, err);
@@ -335,14 +339,17 @@ keta_err keta_store_user_count(keta_tx *tx, int64_t *n, keta_error *err)
     return run_count(tx, Q_USER_COUNT, n, err);
 }
 
-/* ---- patients --------------------------------------------------------------------------------- */
+/* ---- patients ---------------------------------------------------------------------------------
+ */
 
 static keta_err check_patient(const keta_patient *in, keta_error *err)
 {
     keta_err rc;
-    if ((rc = need_text(in->mrn, "mrn", err)) || (rc = need_text(in->given_name, "given_name", err)) ||
+    if ((rc = need_text(in->mrn, "mrn", err)) ||
+        (rc = need_text(in->given_name, "given_name", err)) ||
         (rc = need_text(in->family_name, "family_name", err)) ||
-        (rc = need_text(in->birth_date, "birth_date", err)) || (rc = need_text(in->sex, "sex", err)))
+        (rc = need_text(in->birth_date, "birth_date", err)) ||
+        (rc = need_text(in->sex, "sex", err)))
         return rc;
     return KETA_OK;
 }
@@ -408,10 +415,10 @@ keta_err keta_store_patient_count(keta_tx *tx, int64_t *n, keta_error *err)
     return run_count(tx, Q_PATIENT_COUNT, n, err);
 }
 
-/* ---- weights ---------------------------------------------------------------------------------- */
+/* ---- weights ----------------------------------------------------------------------------------
+ */
 
-keta_err keta_store_weight_insert(keta_tx *tx, const keta_weight *in, int64_t *id,
-                                  keta_error *err)
+keta_err keta_store_weight_insert(keta_tx *tx, const keta_weight *in, int64_t *id, keta_error *err)
 {
     keta_err rc;
     store_qid q = Q_WEIGHT_INSERT;
@@ -456,7 +463,8 @@ keta_err keta_store_weight_list(keta_tx *tx, int64_t patient_id, keta_weight_fn 
     return run_list(tx, Q_WEIGHT_LIST, read_weight, &w, weight_each, &(weight_cb){fn, ctx}, err);
 }
 
-/* ---- consent ---------------------------------------------------------------------------------- */
+/* ---- consent ----------------------------------------------------------------------------------
+ */
 
 keta_err keta_store_consent_insert(keta_tx *tx, const keta_consent *in, int64_t *id,
                                    keta_error *err)
@@ -500,10 +508,12 @@ keta_err keta_store_consent_list(keta_tx *tx, int64_t patient_id, keta_consent_f
     if (rc)
         return rc;
     b_int(tx, Q_CONSENT_LIST, 1, patient_id);
-    return run_list(tx, Q_CONSENT_LIST, read_consent, &c, consent_each, &(consent_cb){fn, ctx}, err);
+    return run_list(tx, Q_CONSENT_LIST, read_consent, &c, consent_each, &(consent_cb){fn, ctx},
+                    err);
 }
 
-/* ---- assessments ------------------------------------------------------------------------------ */
+/* ---- assessments ------------------------------------------------------------------------------
+ */
 
 keta_err keta_store_assessment_insert(keta_tx *tx, const keta_assessment *in, int64_t *id,
                                       keta_error *err)
@@ -563,18 +573,19 @@ keta_err keta_store_assessment_list(keta_tx *tx, int64_t patient_id, keta_assess
     if (rc)
         return rc;
     b_int(tx, Q_ASSESSMENT_LIST, 1, patient_id);
-    return run_list(tx, Q_ASSESSMENT_LIST, read_assessment, &a, assessment_each, &(assessment_cb){fn, ctx}, err);
+    return run_list(tx, Q_ASSESSMENT_LIST, read_assessment, &a, assessment_each,
+                    &(assessment_cb){fn, ctx}, err);
 }
 
-/* ---- courses ---------------------------------------------------------------------------------- */
+/* ---- courses ----------------------------------------------------------------------------------
+ */
 
-keta_err keta_store_course_insert(keta_tx *tx, const keta_course *in, int64_t *id,
-                                  keta_error *err)
+keta_err keta_store_course_insert(keta_tx *tx, const keta_course *in, int64_t *id, keta_error *err)
 {
     keta_err rc;
     store_qid q = Q_COURSE_INSERT;
-    if ((rc = need_text(in->protocol, "protocol", err)) || (rc = need_text(in->drug, "drug", err)) ||
-        (rc = need_text(in->route, "route", err)) ||
+    if ((rc = need_text(in->protocol, "protocol", err)) ||
+        (rc = need_text(in->drug, "drug", err)) || (rc = need_text(in->route, "route", err)) ||
         (rc = need_text(in->start_date, "start_date", err)) ||
         (rc = need_text(in->status, "status", err)) ||
         (rc = need_time(in->created_at, "created_at", err)) || (rc = keta__st_start(tx, q, err)))
@@ -613,8 +624,7 @@ keta_err keta_store_course_get(keta_tx *tx, int64_t id, keta_course *out, keta_e
     return run_get(tx, Q_COURSE_GET, read_course, out, "course", id, err);
 }
 
-keta_err keta_store_course_set_status(keta_tx *tx, int64_t id, const char *status,
-                                      keta_error *err)
+keta_err keta_store_course_set_status(keta_tx *tx, int64_t id, const char *status, keta_error *err)
 {
     keta_err rc;
     if ((rc = need_text(status, "status", err)) ||
@@ -625,7 +635,8 @@ keta_err keta_store_course_set_status(keta_tx *tx, int64_t id, const char *statu
     return run_id(tx, Q_COURSE_SET_STATUS, NULL, "course", id, err);
 }
 
-/* ---- sessions --------------------------------------------------------------------------------- */
+/* ---- sessions ---------------------------------------------------------------------------------
+ */
 
 static keta_err check_session(const keta_session *in, keta_error *err)
 {
@@ -721,14 +732,13 @@ keta_err keta_store_session_patient(keta_tx *tx, int64_t session_id, int64_t *pa
     if (rc)
         return rc;
     b_int(tx, Q_SESSION_PATIENT, 1, session_id);
-    return run_get(tx, Q_SESSION_PATIENT, read_first_int, patient_id, "session", session_id,
-                   err);
+    return run_get(tx, Q_SESSION_PATIENT, read_first_int, patient_id, "session", session_id, err);
 }
 
-/* ---- vital signs ------------------------------------------------------------------------------- */
+/* ---- vital signs -------------------------------------------------------------------------------
+ */
 
-keta_err keta_store_vitals_insert(keta_tx *tx, const keta_vitals *in, int64_t *id,
-                                  keta_error *err)
+keta_err keta_store_vitals_insert(keta_tx *tx, const keta_vitals *in, int64_t *id, keta_error *err)
 {
     keta_err rc;
     store_qid q = Q_VITALS_INSERT;
@@ -779,7 +789,8 @@ keta_err keta_store_vitals_count(keta_tx *tx, int64_t *n, keta_error *err)
     return run_count(tx, Q_VITALS_COUNT, n, err);
 }
 
-/* ---- adverse events ---------------------------------------------------------------------------- */
+/* ---- adverse events ----------------------------------------------------------------------------
+ */
 
 keta_err keta_store_adverse_event_insert(keta_tx *tx, const keta_adverse_event *in, int64_t *id,
                                          keta_error *err)
@@ -787,8 +798,8 @@ keta_err keta_store_adverse_event_insert(keta_tx *tx, const keta_adverse_event *
     keta_err rc;
     store_qid q = Q_EVENT_INSERT;
     if ((rc = need_time(in->occurred_at, "occurred_at", err)) ||
-        (rc = need_text(in->kind, "kind", err)) || (rc = need_text(in->severity, "severity", err)) ||
-        (rc = keta__st_start(tx, q, err)))
+        (rc = need_text(in->kind, "kind", err)) ||
+        (rc = need_text(in->severity, "severity", err)) || (rc = keta__st_start(tx, q, err)))
         return rc;
     b_int(tx, q, 1, in->patient_id);
     b_ref(tx, q, 2, in->session_id);
@@ -826,7 +837,8 @@ keta_err keta_store_adverse_event_list(keta_tx *tx, int64_t patient_id, keta_adv
     return run_list(tx, Q_EVENT_LIST, read_event, &e, event_each, &(event_cb){fn, ctx}, err);
 }
 
-/* ---- notes ------------------------------------------------------------------------------------- */
+/* ---- notes -------------------------------------------------------------------------------------
+ */
 
 keta_err keta_store_note_insert(keta_tx *tx, const keta_note *in, int64_t *id, keta_error *err)
 {
@@ -871,10 +883,10 @@ keta_err keta_store_note_list(keta_tx *tx, int64_t patient_id, const char *note_
     return run_list(tx, Q_NOTE_LIST, read_note, &n, note_each, &(note_cb){fn, ctx}, err);
 }
 
-/* ---- alerts ------------------------------------------------------------------------------------ */
+/* ---- alerts ------------------------------------------------------------------------------------
+ */
 
-keta_err keta_store_alert_insert(keta_tx *tx, const keta_alert *in, int64_t *id,
-                                 keta_error *err)
+keta_err keta_store_alert_insert(keta_tx *tx, const keta_alert *in, int64_t *id, keta_error *err)
 {
     keta_err rc;
     store_qid q = Q_ALERT_INSERT;

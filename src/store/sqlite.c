@@ -77,8 +77,7 @@ static keta_err create_file(const char *path, keta_error *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST)
-        return keta_error_set(err, KETA_EIO, "db", "cannot create %s: %s", path,
-                              strerror(errno));
+        return keta_error_set(err, KETA_EIO, "db", "cannot create %s: %s", path, strerror(errno));
     if (fd >= 0)
         close(fd);
     return KETA_OK;
@@ -91,8 +90,7 @@ static keta_err sqlite_connect(keta_store *st, store_conn **out, keta_error *err
     struct stat sb;
     if (stat(path, &sb) != 0) {
         if (errno != ENOENT)
-            return keta_error_set(err, KETA_EIO, "db", "cannot open %s: %s", path,
-                                  strerror(errno));
+            return keta_error_set(err, KETA_EIO, "db", "cannot open %s: %s", path, strerror(errno));
         if (!st->opt.create)
             return keta_error_set(err, KETA_ENOTFOUND, "db",
                                   "no database at %s (`keta db init` creates one)", path);
@@ -137,8 +135,8 @@ static keta_err sqlite_connect(keta_store *st, store_conn **out, keta_error *err
     if (code != SQLITE_ROW) {
         rc = fail(s->db, code, "setting WAL mode", err);
     } else if (strcmp((const char *)sqlite3_column_text(jm, 0), "wal") != 0) {
-        rc = keta_error_set(err, KETA_EDB, "db", "%s cannot use WAL mode (journal mode %s)",
-                            path, (const char *)sqlite3_column_text(jm, 0));
+        rc = keta_error_set(err, KETA_EDB, "db", "%s cannot use WAL mode (journal mode %s)", path,
+                            (const char *)sqlite3_column_text(jm, 0));
     }
     sqlite3_finalize(jm);
 out:

@@ -17,7 +17,8 @@
 #define DEFAULT_BUSY_MS    5000
 #define MIGRATION_LOCK_KEY "7463521"
 
-/* ---- failure injection (tests) ---------------------------------------------------------------- */
+/* ---- failure injection (tests) ----------------------------------------------------------------
+ */
 
 static atomic_long fault_count;
 static atomic_long fault_at;
@@ -36,10 +37,10 @@ bool keta__store_fault(void)
     return at > 0 && n >= at;
 }
 
-/* ---- helpers ---------------------------------------------------------------------------------- */
+/* ---- helpers ----------------------------------------------------------------------------------
+ */
 
-keta_err keta__copy_text(char *dst, size_t cap, const char *src, const char *field,
-                         keta_error *err)
+keta_err keta__copy_text(char *dst, size_t cap, const char *src, const char *field, keta_error *err)
 {
     size_t n = strlen(src);
     if (n >= cap)
@@ -62,8 +63,7 @@ keta_err keta__run_program(const char *const argv[], const char *what, keta_erro
     int status;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR)
-            return keta_error_set(err, KETA_EIO, NULL, "waiting for %s: %s", what,
-                                  strerror(errno));
+            return keta_error_set(err, KETA_EIO, NULL, "waiting for %s: %s", what, strerror(errno));
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return KETA_OK;
@@ -82,7 +82,8 @@ static bool is_postgres_url(const char *url)
     return strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0;
 }
 
-/* ---- open and close --------------------------------------------------------------------------- */
+/* ---- open and close ---------------------------------------------------------------------------
+ */
 
 keta_err keta_store_open(const char *url, const keta_store_options *opt, keta_store **out,
                          keta_error *err)
@@ -171,7 +172,8 @@ const char *keta_store_kind_name(keta_store_kind kind)
     return kind == KETA_STORE_POSTGRESQL ? "postgresql" : "sqlite";
 }
 
-/* ---- the pool ----------------------------------------------------------------------------------- */
+/* ---- the pool -----------------------------------------------------------------------------------
+ */
 
 keta_err keta__store_checkout(keta_store *s, store_conn **out, keta_error *err)
 {
@@ -185,8 +187,8 @@ keta_err keta__store_checkout(keta_store *s, store_conn **out, keta_error *err)
     }
     pthread_mutex_lock(&s->mu);
     while (s->n_idle == 0 && s->n_open >= s->opt.pool_size) {
-        if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT &&
-            s->n_idle == 0 && s->n_open >= s->opt.pool_size) {
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT && s->n_idle == 0 &&
+            s->n_open >= s->opt.pool_size) {
             pthread_mutex_unlock(&s->mu);
             return keta_error_set(err, KETA_EBUSY, NULL,
                                   "all %d database connections stayed busy for %d ms",
@@ -231,7 +233,8 @@ void keta__store_checkin(keta_store *s, store_conn *c)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* ---- transactions ------------------------------------------------------------------------------ */
+/* ---- transactions ------------------------------------------------------------------------------
+ */
 
 keta_err keta_store_begin(keta_store *s, bool write, keta_tx **out, keta_error *err)
 {
@@ -279,7 +282,8 @@ void keta_tx_rollback(keta_tx *tx)
     keta__store_checkin(tx->store, tx->conn);
 }
 
-/* ---- statements ---------------------------------------------------------------------------------- */
+/* ---- statements
+ * ---------------------------------------------------------------------------------- */
 
 static keta_err tx_fail(keta_tx *tx, keta_err rc)
 {
@@ -312,7 +316,8 @@ void keta__st_finish(keta_tx *tx, store_qid q)
     tx->conn->drv->finish(tx->conn, q);
 }
 
-/* ---- schema ---------------------------------------------------------------------------------------- */
+/* ---- schema
+ * ---------------------------------------------------------------------------------------- */
 
 int keta_store_schema_latest(void)
 {
@@ -327,8 +332,8 @@ static keta_err read_version(keta_tx *tx, int *version, keta_error *err)
     keta_err rc = keta__st_start(tx, Q_SCHEMA_TABLE_EXISTS, err);
     if (rc == KETA_OK)
         rc = keta__st_step(tx, Q_SCHEMA_TABLE_EXISTS, &row, err);
-    bool exists = rc == KETA_OK && row &&
-                  tx->conn->drv->col_int(tx->conn, Q_SCHEMA_TABLE_EXISTS, 0) > 0;
+    bool exists =
+        rc == KETA_OK && row && tx->conn->drv->col_int(tx->conn, Q_SCHEMA_TABLE_EXISTS, 0) > 0;
     keta__st_finish(tx, Q_SCHEMA_TABLE_EXISTS);
     if (rc != KETA_OK || !exists)
         return rc;
@@ -400,8 +405,7 @@ static keta_err migrate_one(keta_store *s, int *before, bool *applied, keta_erro
         if (err != NULL) {
             char msg[KETA_ERROR_MESSAGE_MAX];
             (void)snprintf(msg, sizeof msg, "%s", err->message);
-            keta_error_set(err, rc, NULL, "migration %d (%s): %s", m->version, m->description,
-                           msg);
+            keta_error_set(err, rc, NULL, "migration %d (%s): %s", m->version, m->description, msg);
         }
         goto out;
     }
@@ -448,7 +452,8 @@ keta_err keta_store_migrate(keta_store *s, int *from, int *to, keta_error *err)
     return KETA_OK;
 }
 
-/* ---- backup and restore -------------------------------------------------------------------------- */
+/* ---- backup and restore
+ * -------------------------------------------------------------------------- */
 
 keta_err keta_store_backup(keta_store *s, const char *path, keta_error *err)
 {

@@ -67,8 +67,8 @@ keta_err keta_time_parse(const char *text, const char *field, int64_t *unix_ms, 
         }
     }
     return keta_error_set(err, KETA_EINVAL, field,
-                          "%s must be a UTC time like 2026-03-01T14:05:09.250Z, got '%.40s'",
-                          field, text != NULL ? text : "");
+                          "%s must be a UTC time like 2026-03-01T14:05:09.250Z, got '%.40s'", field,
+                          text != NULL ? text : "");
 }
 
 int64_t keta_time_now_ms(void)
