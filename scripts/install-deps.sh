@@ -8,6 +8,8 @@ packages=(
     gcc make cmake ninja-build pkg-config
     # libraries
     libjansson-dev libsodium-dev
+    # the store: SQLite, libpq; PostgreSQL server, pg_virtualenv and pg_dump for its tests
+    libsqlite3-dev libpq-dev postgresql postgresql-common postgresql-client
     # tests, sanitizers, fuzzing, style
     libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy
     # documentation
