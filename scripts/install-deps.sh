@@ -9,7 +9,7 @@ packages=(
     # libraries
     libjansson-dev libsodium-dev
     # the store: SQLite, libpq; PostgreSQL server, pg_virtualenv and pg_dump for its tests
-    libsqlite3-dev libpq-dev postgresql postgresql-common postgresql-client
+    libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-common postgresql-client
     # tests, sanitizers, fuzzing, style
     libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy
     # documentation

@@ -130,6 +130,39 @@ static keta_err open_store(const char *db, bool create, keta_store **s, keta_err
 /* ---- keta db init / migrate -------------------------------------------------------------------
  */
 
+/* KETA_ECONFLICT when db already holds accounts (a missing or empty database is fine). */
+static keta_err check_not_initialised(const char *db, keta_error *err)
+{
+    keta_store *s;
+    keta_error oerr;
+    keta_err rc = open_store(db, false, &s, &oerr);
+    if (rc == KETA_ENOTFOUND)
+        return KETA_OK;
+    if (rc != KETA_OK) {
+        if (err != NULL)
+            *err = oerr;
+        return rc;
+    }
+    int version = 0;
+    int64_t users = 0;
+    rc = keta_store_schema_version(s, &version, err);
+    if (rc == KETA_OK && version > 0) {
+        keta_tx *tx;
+        rc = keta_store_begin(s, false, &tx, err);
+        if (rc == KETA_OK) {
+            rc = keta_store_user_count(tx, &users, err);
+            keta_tx_rollback(tx);
+        }
+    }
+    keta_store_close(s);
+    if (rc == KETA_OK && users > 0)
+        rc = keta_error_set(err, KETA_ECONFLICT, "db",
+                            "%s is initialised already (schema version %d, %lld account%s); "
+                            "`keta db migrate` upgrades it",
+                            db, version, (long long)users, users == 1 ? "" : "s");
+    return rc;
+}
+
 static int db_init(int argc, char **argv)
 {
     db_args a;
@@ -147,29 +180,20 @@ static int db_init(int argc, char **argv)
     char password[KETA_PASSWORD_MAX + 2] = "";
     int from = 0, to = 0;
     keta_actor admin;
-    keta_err rc = open_store(a.db, true, &s, &err);
+    /* Everything that can be refused is refused before the database is created. */
+    keta_err rc = check_not_initialised(a.db, &err);
+    if (rc == KETA_OK)
+        rc = read_password("Password for the first admin account: ", true, password,
+                           sizeof password, &err);
+    if (rc == KETA_OK && strlen(password) < KETA_PASSWORD_MIN)
+        rc = keta_error_set(&err, KETA_EINVAL, "/password",
+                            "a password needs at least %d characters", KETA_PASSWORD_MIN);
+    if (rc == KETA_OK)
+        rc = open_store(a.db, true, &s, &err);
     if (rc == KETA_OK)
         rc = keta_store_migrate(s, &from, &to, &err);
     if (rc == KETA_OK)
         rc = keta_service_open(s, NULL, &svc, &err);
-    if (rc == KETA_OK) {
-        /* Refuse before asking for a password when the database already has accounts. */
-        keta_tx *tx;
-        int64_t users = 0;
-        rc = keta_store_begin(s, false, &tx, &err);
-        if (rc == KETA_OK) {
-            rc = keta_store_user_count(tx, &users, &err);
-            keta_tx_rollback(tx);
-        }
-        if (rc == KETA_OK && users > 0)
-            rc = keta_error_set(&err, KETA_ECONFLICT, "db",
-                                "%s is initialised already (schema version %d, %lld account%s); "
-                                "`keta db migrate` upgrades it",
-                                a.db, to, (long long)users, users == 1 ? "" : "s");
-    }
-    if (rc == KETA_OK)
-        rc = read_password("Password for the first admin account: ", true, password,
-                           sizeof password, &err);
     if (rc == KETA_OK)
         rc = keta_service_bootstrap(svc, a.site ? a.site : "Main clinic",
                                     a.admin ? a.admin : "admin", password, &admin, &err);

@@ -28,9 +28,9 @@
 
 typedef struct fx {
     bool pg;
-    char dir[256];    /* SQLite: the temporary directory */
-    char dbname[64];  /* PostgreSQL: the database made for this test */
-    char url[320];    /* what keta_store_open gets */
+    char dir[256];   /* SQLite: the temporary directory */
+    char dbname[64]; /* PostgreSQL: the database made for this test */
+    char url[320];   /* what keta_store_open gets */
     keta_store *store;
     keta_service *svc;
     keta_actor admin, front, nurse, prescriber, therapist;
@@ -46,7 +46,8 @@ static bool use_pg(void)
 /* Fast argon2id settings for tests (the defaults take ~0.2 s per hash). */
 static const keta_service_options fast = {.pwhash_opslimit = 1, .pwhash_memlimit = 8192};
 
-/* ---- raw connections (the database owner's view, bypassing keta) -------------------------------- */
+/* ---- raw connections (the database owner's view, bypassing keta) --------------------------------
+ */
 
 static void quiet_notice(void *arg, const char *message)
 {
@@ -207,7 +208,8 @@ static void raw_digest(const char *url, bool pg, const char *sql, char out[65])
     assert_true(rows > 0); /* an empty table would prove nothing */
 }
 
-/* ---- fixture ----------------------------------------------------------------------------------- */
+/* ---- fixture -----------------------------------------------------------------------------------
+ */
 
 static int db_counter;
 
@@ -272,8 +274,7 @@ static void close_all(fx *f)
 static void add_user(fx *f, const char *name, keta_role role, keta_actor *out)
 {
     keta_error err;
-    keta_new_user u = {.username = name, .display_name = name, .role = role,
-                       .password = PASSWORD};
+    keta_new_user u = {.username = name, .display_name = name, .role = role, .password = PASSWORD};
     if (keta_service_create_user(f->svc, &f->admin, &u, NULL, &err) != KETA_OK)
         fail_msg("create %s: %s", name, err.message);
     if (keta_service_authenticate(f->svc, name, PASSWORD, out, &err) != KETA_OK)
@@ -333,8 +334,12 @@ static int setup_clinic(void **state)
     add_user(f, "nina.nurse", KETA_ROLE_NURSE, &f->nurse);
     add_user(f, "priya.md", KETA_ROLE_PRESCRIBER, &f->prescriber);
     add_user(f, "theo.therapy", KETA_ROLE_THERAPIST, &f->therapist);
-    keta_new_patient p = {.mrn = "MRN-0001", .given_name = "Alex", .family_name = "Doe",
-                          .birth_date = "1980-04-30", .sex = "female", .weight_kg = 82};
+    keta_new_patient p = {.mrn = "MRN-0001",
+                          .given_name = "Alex",
+                          .family_name = "Doe",
+                          .birth_date = "1980-04-30",
+                          .sex = "female",
+                          .weight_kg = 82};
     if (keta_service_register_patient(f->svc, &f->front, &p, &f->patient_id, &err))
         fail_msg("register: %s", err.message);
     add_course_and_session(f);
@@ -351,7 +356,8 @@ static int teardown(void **state)
     return 0;
 }
 
-/* ---- helpers on keta's side ---------------------------------------------------------------------- */
+/* ---- helpers on keta's side
+ * ---------------------------------------------------------------------- */
 
 static int count_entry(void *ctx, const keta_audit_entry *e)
 {
@@ -441,15 +447,15 @@ static void some_activity(fx *f)
     keta_error err;
     for (int i = 0; i < 4; i++) {
         keta_vitals v = vitals(120 + i, 80, 70 + i);
-        assert_int_equal(keta_service_record_vitals(f->svc, &f->nurse, f->session_id, &v, NULL,
-                                                    &err),
-                         KETA_OK);
+        assert_int_equal(
+            keta_service_record_vitals(f->svc, &f->nurse, f->session_id, &v, NULL, &err), KETA_OK);
     }
     assert_int_equal(keta_service_record_weight(f->svc, &f->nurse, f->patient_id, 81.5, NULL, &err),
                      KETA_OK);
 }
 
-/* ---- migrations -------------------------------------------------------------------------------- */
+/* ---- migrations --------------------------------------------------------------------------------
+ */
 
 typedef struct migrator {
     const char *url;
@@ -539,7 +545,8 @@ static void open_refuses_missing_file(void **state)
     assert_null(s);
 }
 
-/* ---- the audit chain --------------------------------------------------------------------------- */
+/* ---- the audit chain ---------------------------------------------------------------------------
+ */
 
 static void audit_chain_verifies_and_links(void **state)
 {
@@ -631,22 +638,22 @@ static void app_cannot_change_the_log(void **state)
     fx *f = *state;
     some_activity(f);
     char msg[512];
-    assert_int_not_equal(raw_try(f, "UPDATE audit_entry SET detail = 'x' WHERE seq = 2", msg,
-                                 sizeof msg),
-                         0);
+    assert_int_not_equal(
+        raw_try(f, "UPDATE audit_entry SET detail = 'x' WHERE seq = 2", msg, sizeof msg), 0);
     assert_non_null(strstr(msg, "append-only"));
     assert_int_not_equal(raw_try(f, "DELETE FROM audit_entry WHERE seq = 2", msg, sizeof msg), 0);
     assert_int_not_equal(raw_try(f, "UPDATE audit_head SET seq = 1", msg, sizeof msg), 0);
     assert_int_not_equal(raw_try(f, "DELETE FROM audit_head", msg, sizeof msg), 0);
     /* An insert that does not continue the chain is refused by the database too. */
-    assert_int_not_equal(raw_try(f,
-                                 "INSERT INTO audit_entry (seq, at, actor, role, action, entity, "
-                                 "outcome, detail, prev_hash, hash) VALUES (999, "
-                                 "'2026-01-01T00:00:00.000Z', 'm', '', 'a', 'e', 'success', '', "
-                                 "'0000000000000000000000000000000000000000000000000000000000000000',"
-                                 " '0000000000000000000000000000000000000000000000000000000000000000')",
-                                 msg, sizeof msg),
-                         0);
+    assert_int_not_equal(
+        raw_try(f,
+                "INSERT INTO audit_entry (seq, at, actor, role, action, entity, "
+                "outcome, detail, prev_hash, hash) VALUES (999, "
+                "'2026-01-01T00:00:00.000Z', 'm', '', 'a', 'e', 'success', '', "
+                "'0000000000000000000000000000000000000000000000000000000000000000',"
+                " '0000000000000000000000000000000000000000000000000000000000000000')",
+                msg, sizeof msg),
+        0);
     /* Notes are add-only as well. */
     keta_error err;
     assert_int_equal(keta_service_add_note(f->svc, &f->nurse, f->patient_id, "clinical",
@@ -672,15 +679,13 @@ static void app_cannot_change_the_log(void **state)
         raw_exec(f, sql);
         fx app = *f;
         const char *host = getenv("PGHOST"), *port = getenv("PGPORT");
-        (void)snprintf(app.url, sizeof app.url,
-                       "postgresql://keta_app_%d:app-secret-1234@%s:%s/%s", (int)getpid(),
-                       host ? host : "localhost", port ? port : "5432", f->dbname);
+        (void)snprintf(app.url, sizeof app.url, "postgresql://keta_app_%d:app-secret-1234@%s:%s/%s",
+                       (int)getpid(), host ? host : "localhost", port ? port : "5432", f->dbname);
         assert_int_not_equal(raw_try(&app, "UPDATE audit_entry SET detail = 'x'", msg, sizeof msg),
                              0);
         assert_non_null(strstr(msg, "permission denied"));
-        assert_int_not_equal(raw_try(&app, "ALTER TABLE audit_entry DISABLE TRIGGER USER", msg,
-                                     sizeof msg),
-                             0);
+        assert_int_not_equal(
+            raw_try(&app, "ALTER TABLE audit_entry DISABLE TRIGGER USER", msg, sizeof msg), 0);
         assert_non_null(strstr(msg, "owner"));
         /* keta itself works as that role. */
         keta_store *s;
@@ -701,7 +706,8 @@ static void app_cannot_change_the_log(void **state)
     }
 }
 
-/* ---- roles, refusals, scope --------------------------------------------------------------------- */
+/* ---- roles, refusals, scope ---------------------------------------------------------------------
+ */
 
 static int count_note(void *ctx, const keta_note *n)
 {
@@ -722,11 +728,10 @@ static void scenario18_refused_access_is_audited(void **state)
     fx *f = *state;
     keta_error err;
     int n = 0;
-    assert_int_equal(keta_service_add_note(f->svc, &f->therapist, f->patient_id,
-                                           "integration_restricted",
-                                           "Integration session: processed the experience.", 0,
-                                           NULL, &err),
-                     KETA_OK);
+    assert_int_equal(
+        keta_service_add_note(f->svc, &f->therapist, f->patient_id, "integration_restricted",
+                              "Integration session: processed the experience.", 0, NULL, &err),
+        KETA_OK);
     int64_t before = audit_count(f);
     /* The front desk opens the integration-psychotherapy note: denied, and logged with user,
        patient, time, action and outcome failure. */
@@ -757,24 +762,24 @@ static void scenario18_refused_access_is_audited(void **state)
     /* The nurse views the vitals flowsheet: an audit entry with a checksum. */
     some_activity(f);
     n = 0;
-    assert_int_equal(keta_service_list_vitals(f->svc, &f->nurse, f->session_id, count_vitals, &n,
-                                              &err),
-                     KETA_OK);
+    assert_int_equal(
+        keta_service_list_vitals(f->svc, &f->nurse, f->session_id, count_vitals, &n, &err),
+        KETA_OK);
     assert_int_equal(n, 4);
     e = last_audit(f);
     assert_string_equal(e.action, "vitals.read");
     assert_string_equal(e.outcome, "success");
     assert_int_equal(strlen(e.hash), 64);
     /* Other refusals: a nurse creating an account; a therapist recording vitals. */
-    keta_new_user u = {.username = "eve", .display_name = "Eve", .role = KETA_ROLE_ADMIN,
-                       .password = PASSWORD};
+    keta_new_user u = {
+        .username = "eve", .display_name = "Eve", .role = KETA_ROLE_ADMIN, .password = PASSWORD};
     assert_int_equal(keta_service_create_user(f->svc, &f->nurse, &u, NULL, &err), KETA_EDENIED);
     assert_string_equal(last_audit(f).action, "user.create");
     keta_vitals v = vitals(120, 80, 70);
     before = audit_count(f);
-    assert_int_equal(keta_service_record_vitals(f->svc, &f->therapist, f->session_id, &v, NULL,
-                                                &err),
-                     KETA_EDENIED);
+    assert_int_equal(
+        keta_service_record_vitals(f->svc, &f->therapist, f->session_id, &v, NULL, &err),
+        KETA_EDENIED);
     assert_int_equal(audit_count(f), before + 1);
     assert_string_equal(last_audit(f).outcome, "failure");
     keta_audit_report rep;
@@ -843,8 +848,8 @@ static void login_and_password_hashes(void **state)
     assert_int_equal(a.role, KETA_ROLE_NURSE);
     assert_string_equal(last_audit(f).outcome, "success");
     /* A short password is refused before anything is written. */
-    keta_new_user u = {.username = "shorty", .display_name = "S", .role = KETA_ROLE_NURSE,
-                       .password = "short"};
+    keta_new_user u = {
+        .username = "shorty", .display_name = "S", .role = KETA_ROLE_NURSE, .password = "short"};
     assert_int_equal(keta_service_create_user(f->svc, &f->admin, &u, NULL, &err), KETA_EINVAL);
     assert_string_equal(err.field, "/password");
     /* The hash is argon2id; a login under other settings rehashes it. */
@@ -878,25 +883,27 @@ static void login_and_password_hashes(void **state)
                      KETA_EAUTH);
 }
 
-/* ---- validation and all-or-nothing ---------------------------------------------------------------- */
+/* ---- validation and all-or-nothing
+ * ---------------------------------------------------------------- */
 
 static void bad_input_writes_nothing(void **state)
 {
     fx *f = *state;
     keta_error err;
     int64_t audits = audit_count(f);
-    keta_new_patient p = {.mrn = "MRN-0002", .given_name = "Bo", .family_name = "Lee",
-                          .birth_date = "1990-02-30", .sex = "male", .weight_kg = 70};
-    assert_int_equal(keta_service_register_patient(f->svc, &f->front, &p, NULL, &err),
-                     KETA_EINVAL);
+    keta_new_patient p = {.mrn = "MRN-0002",
+                          .given_name = "Bo",
+                          .family_name = "Lee",
+                          .birth_date = "1990-02-30",
+                          .sex = "male",
+                          .weight_kg = 70};
+    assert_int_equal(keta_service_register_patient(f->svc, &f->front, &p, NULL, &err), KETA_EINVAL);
     assert_string_equal(err.field, "/birth_date");
     p.birth_date = "2999-01-01";
-    assert_int_equal(keta_service_register_patient(f->svc, &f->front, &p, NULL, &err),
-                     KETA_ERANGE);
+    assert_int_equal(keta_service_register_patient(f->svc, &f->front, &p, NULL, &err), KETA_ERANGE);
     p.birth_date = "1990-02-28";
     p.weight_kg = 400;
-    assert_int_equal(keta_service_register_patient(f->svc, &f->front, &p, NULL, &err),
-                     KETA_ERANGE);
+    assert_int_equal(keta_service_register_patient(f->svc, &f->front, &p, NULL, &err), KETA_ERANGE);
     assert_string_equal(err.field, "/weight_kg");
     assert_non_null(strstr(err.message, "from 20 to 300 kg"));
     p.weight_kg = 70;
@@ -929,8 +936,12 @@ static void transactions_are_all_or_nothing(void **state)
 {
     fx *f = *state;
     keta_error err;
-    keta_new_patient p = {.mrn = "COUNT", .given_name = "Jo", .family_name = "Poe",
-                          .birth_date = "1970-07-07", .sex = "other", .weight_kg = 66.5};
+    keta_new_patient p = {.mrn = "COUNT",
+                          .given_name = "Jo",
+                          .family_name = "Poe",
+                          .birth_date = "1970-07-07",
+                          .sex = "other",
+                          .weight_kg = 66.5};
     /* Count the statements and commits of one registration (patient, weight, audit). */
     (void)keta__store_fail_after(0);
     assert_int_equal(keta_service_register_patient(f->svc, &f->front, &p, NULL, &err), KETA_OK);
@@ -972,7 +983,8 @@ static void transactions_are_all_or_nothing(void **state)
     assert_int_equal(raw_count(f, "SELECT count(*) FROM site WHERE name = 'Half'"), 0);
 }
 
-/* ---- concurrency ---------------------------------------------------------------------------------- */
+/* ---- concurrency
+ * ---------------------------------------------------------------------------------- */
 
 typedef struct writer {
     fx *f;
@@ -987,8 +999,8 @@ static void *write_vitals(void *arg)
     keta_error err;
     for (int i = 0; i < w->n && w->rc == KETA_OK; i++) {
         keta_vitals v = vitals(110 + i % 30, 70, 60 + i % 20);
-        w->rc = keta_service_record_vitals(w->f->svc, &w->f->nurse, w->f->session_id, &v, NULL,
-                                           &err);
+        w->rc =
+            keta_service_record_vitals(w->f->svc, &w->f->nurse, w->f->session_id, &v, NULL, &err);
         if (w->rc != KETA_OK)
             (void)snprintf(w->msg, sizeof w->msg, "%s", err.message);
     }
@@ -1018,14 +1030,16 @@ static void threads_share_the_pool(void **state)
     assert_int_equal(verify(f, &fs, &rep), KETA_OK);
 }
 
-/* ---- backup and restore ----------------------------------------------------------------------------- */
+/* ---- backup and restore
+ * ----------------------------------------------------------------------------- */
 
 static const char *const phi_tables[] = {
     "SELECT id, name, created_at FROM site ORDER BY id",
     "SELECT id, site_id, username, role, active, password_hash FROM staff_user ORDER BY id",
     "SELECT id, site_id, mrn, given_name, family_name, birth_date, sex, created_at FROM patient "
     "ORDER BY id",
-    "SELECT id, patient_id, measured_at, weight_kg, recorded_by FROM weight_measurement ORDER BY id",
+    "SELECT id, patient_id, measured_at, weight_kg, recorded_by FROM weight_measurement ORDER BY "
+    "id",
     "SELECT id, patient_id, protocol, drug, route, start_date, status FROM course ORDER BY id",
     "SELECT id, course_id, number, planned_at, dosing_weight_kg, status FROM treatment_session "
     "ORDER BY id",
@@ -1104,7 +1118,8 @@ static void scenario19_backup_restore_verifies(void **state)
     }
 }
 
-/* ---- crash safety ------------------------------------------------------------------------------------ */
+/* ---- crash safety
+ * ------------------------------------------------------------------------------------ */
 
 /* The child: record vitals as fast as it can, reporting each acknowledged id on fd. */
 static void crash_child(const fx *f, int fd)
@@ -1184,8 +1199,9 @@ static void killed_writer_loses_no_acknowledged_write(void **state)
         keta_audit_report rep;
         findings fs;
         if (verify(f, &fs, &rep) != KETA_OK)
-            fail_msg("after the kill, the audit log does not verify (%d problems, first %s at %lld)",
-                     fs.n, fs.kind[0], (long long)fs.seq[0]);
+            fail_msg(
+                "after the kill, the audit log does not verify (%d problems, first %s at %lld)",
+                fs.n, fs.kind[0], (long long)fs.seq[0]);
         idset have = {0};
         keta_tx *tx;
         assert_int_equal(keta_store_begin(f->store, false, &tx, &err), KETA_OK);
@@ -1217,8 +1233,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(open_refuses_missing_file, setup_empty, teardown),
         cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(audit_chain_verifies_and_links, setup_clinic, teardown),
-        cmocka_unit_test_setup_teardown(scenario18_changed_row_is_detected, setup_clinic,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(scenario18_changed_row_is_detected, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(removed_row_is_detected, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(inserted_row_is_detected, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(app_cannot_change_the_log, setup_clinic, teardown),
@@ -1229,8 +1244,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_input_writes_nothing, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(transactions_are_all_or_nothing, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(threads_share_the_pool, setup_clinic, teardown),
-        cmocka_unit_test_setup_teardown(scenario19_backup_restore_verifies, setup_clinic,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(scenario19_backup_restore_verifies, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(killed_writer_loses_no_acknowledged_write, setup_clinic,
                                         teardown),
     };
