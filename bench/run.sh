@@ -42,3 +42,11 @@ echo "-- peers, the same course in the same run (../shared/peers):"
 ratio "scipy solve_ivp LSODA (rtol 1e-8)" "$scipy"
 ratio "R deSolve lsoda, R derivative" "$desolve"
 ratio "R deSolve lsoda, compiled C model" "$compiled"
+
+echo
+echo "== store: recording vital signs through the service layer vs raw prepared INSERTs,"
+echo "   same database, same durability, one transaction per row"
+build-bench/bench/bench_store 2000 "$work/bench.db"
+# pg_virtualenv turns fsync off for speed; the comparison wants a durable server.
+pg_virtualenv -t -o fsync=on -- build-bench/bench/bench_store 2000 postgresql:// 2>&1 |
+    grep -v -i 'cluster'

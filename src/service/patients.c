@@ -326,7 +326,7 @@ keta_err keta_service_add_note(keta_service *svc, const keta_actor *actor, int64
                                const char *note_class, const char *body, int64_t amends_note_id,
                                int64_t *id, keta_error *err)
 {
-    keta_permission perm;
+    keta_permission perm = KETA_PERM_NOTE_CLINICAL_READ;
     keta_err rc = note_permission(note_class, true, &perm, err);
     if (rc || (rc = svc__authorize(svc, actor, perm, "note.add", "note", 0, patient_id, err)))
         return rc;
@@ -368,7 +368,7 @@ keta_err keta_service_list_notes(keta_service *svc, const keta_actor *actor, int
                                  const char *note_class, keta_note_fn fn, void *ctx,
                                  keta_error *err)
 {
-    keta_permission perm;
+    keta_permission perm = KETA_PERM_NOTE_CLINICAL_READ;
     keta_err rc = note_permission(note_class, false, &perm, err);
     if (rc || (rc = svc__authorize(svc, actor, perm, "note.read", "note", 0, patient_id, err)))
         return rc;
