@@ -1,4 +1,5 @@
 /* keta db (init, migrate, backup, restore) and keta audit (verify). */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -28,14 +29,20 @@ typedef struct db_args {
     const char *db;
     const char *site;
     const char *admin;
+    const char *anchor;
 } db_args;
 
-static int parse_db_args(int argc, char **argv, db_args *a, bool init)
+/* Which options beyond --db a command takes. */
+enum { DB_OPT_INIT = 1, DB_OPT_ANCHOR = 2 };
+
+static int parse_db_args(int argc, char **argv, db_args *a, unsigned which)
 {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"site", required_argument, NULL, 's'},
                                          {"admin", required_argument, NULL, 'a'},
+                                         {"anchor", required_argument, NULL, 'n'},
                                          {NULL, 0, NULL, 0}};
+    bool init = (which & DB_OPT_INIT) != 0;
     int c;
     memset(a, 0, sizeof *a);
     optind = 1;
@@ -46,6 +53,8 @@ static int parse_db_args(int argc, char **argv, db_args *a, bool init)
             a->site = optarg;
         else if (c == 'a' && init)
             a->admin = optarg;
+        else if (c == 'n' && (which & DB_OPT_ANCHOR) != 0)
+            a->anchor = optarg;
         else
             return -1;
     }
@@ -166,7 +175,7 @@ static keta_err check_not_initialised(const char *db, keta_error *err)
 static int db_init(int argc, char **argv)
 {
     db_args a;
-    int first = parse_db_args(argc, argv, &a, true);
+    int first = parse_db_args(argc, argv, &a, DB_OPT_INIT);
     if (first < 0 || first != argc)
         return keta_cli_usage(keta_cli_find("db"));
     int code = need_db("db init", &a);
@@ -217,7 +226,7 @@ out:
 static int db_migrate(int argc, char **argv)
 {
     db_args a;
-    int first = parse_db_args(argc, argv, &a, false);
+    int first = parse_db_args(argc, argv, &a, 0);
     if (first < 0 || first != argc)
         return keta_cli_usage(keta_cli_find("db"));
     int code = need_db("db migrate", &a);
@@ -286,15 +295,81 @@ static keta_err verify_json(keta_store *s, json_t **report, keta_error *err)
     return rc;
 }
 
+/* An entry to look up for --anchor. */
+typedef struct anchor {
+    int64_t seq;
+    char hash[KETA_HASH_HEX_LEN];
+    bool found;
+    bool matches;
+} anchor;
+
+static int check_anchor(void *ctx, const keta_audit_entry *e)
+{
+    anchor *an = ctx;
+    an->found = e->seq == an->seq;
+    an->matches = an->found && strcmp(e->hash, an->hash) == 0;
+    return 1;
+}
+
+/* Parse SEQ:HASH (as printed in a report's head). */
+static bool parse_anchor(const char *text, anchor *an)
+{
+    char *end;
+    errno = 0;
+    long long seq = strtoll(text, &end, 10);
+    if (errno != 0 || end == text || *end != ':' || seq < 1)
+        return false;
+    const char *h = end + 1;
+    if (strlen(h) != KETA_HASH_HEX_LEN - 1 || strspn(h, "0123456789abcdef") != strlen(h))
+        return false;
+    an->seq = seq;
+    memcpy(an->hash, h, KETA_HASH_HEX_LEN);
+    return true;
+}
+
+/* Check that the log still holds the anchored entry unchanged; a finding joins report. */
+static keta_err verify_anchor(keta_store *s, anchor *an, json_t *report, keta_error *err)
+{
+    keta_tx *tx;
+    keta_err rc = keta_store_begin(s, false, &tx, err);
+    if (rc != KETA_OK)
+        return rc;
+    rc = keta_store_audit_list(tx, an->seq - 1, 1, check_anchor, an, err);
+    keta_tx_rollback(tx);
+    if (rc != KETA_OK || an->matches)
+        return rc;
+    char msg[KETA_TEXT_MAX];
+    (void)snprintf(msg, sizeof msg,
+                   an->found ? "entry %lld no longer has the anchored hash: the log was rewritten "
+                               "from there on"
+                             : "the anchored entry %lld is gone: the log was cut back",
+                   (long long)an->seq);
+    json_t *p = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)an->seq, "kind", "anchor",
+                          "message", msg);
+    if (p == NULL || json_array_append_new(json_object_get(report, "problems"), p) != 0)
+        return keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
+    json_int_t n = json_integer_value(json_object_get(report, "problem_count")) + 1;
+    if (json_object_set_new(report, "problem_count", json_integer(n)) != 0 ||
+        json_object_set_new(report, "ok", json_false()) != 0)
+        return keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
+    return keta_error_set(err, KETA_EINTEGRITY, "anchor", "%s", msg);
+}
+
 static int audit_verify(int argc, char **argv)
 {
     db_args a;
-    int first = parse_db_args(argc, argv, &a, false);
+    int first = parse_db_args(argc, argv, &a, DB_OPT_ANCHOR);
     if (first < 0 || first != argc)
         return keta_cli_usage(keta_cli_find("audit"));
     int code = need_db("audit verify", &a);
     if (code != KETA_EXIT_OK)
         return code;
+    anchor an = {0};
+    if (a.anchor != NULL && !parse_anchor(a.anchor, &an)) {
+        fprintf(stderr, "keta audit verify: --anchor is SEQ:HASH as printed in a report's head "
+                        "(e.g. 1842:3f9a...), 64 lowercase hex digits\n");
+        return KETA_EXIT_USAGE;
+    }
     keta_error err;
     keta_error_clear(&err);
     keta_store *s = NULL;
@@ -302,9 +377,19 @@ static int audit_verify(int argc, char **argv)
     keta_err rc = open_store(a.db, false, &s, &err);
     if (rc == KETA_OK)
         rc = verify_json(s, &report, &err);
+    if (report != NULL && a.anchor != NULL) {
+        keta_error aerr;
+        keta_err arc = verify_anchor(s, &an, report, &aerr);
+        if (arc != KETA_OK && (rc == KETA_OK || arc != KETA_EINTEGRITY)) {
+            rc = arc;
+            err = aerr;
+        }
+    }
     keta_store_close(s);
-    if (report == NULL)
+    if (report == NULL || (rc != KETA_OK && rc != KETA_EINTEGRITY)) {
+        json_decref(report);
         return db_fail("audit verify", rc, &err);
+    }
     code = keta_cli_print_json("audit verify", report, 0);
     json_decref(report);
     if (code == KETA_EXIT_OK && rc == KETA_EINTEGRITY) {
@@ -327,7 +412,7 @@ int keta_cmd_audit(int argc, char **argv)
 static int db_backup(int argc, char **argv)
 {
     db_args a;
-    int first = parse_db_args(argc, argv, &a, false);
+    int first = parse_db_args(argc, argv, &a, 0);
     if (first < 0 || argc - first != 1)
         return keta_cli_usage(keta_cli_find("db"));
     int code = need_db("db backup", &a);
@@ -355,7 +440,7 @@ static int db_backup(int argc, char **argv)
 static int db_restore(int argc, char **argv)
 {
     db_args a;
-    int first = parse_db_args(argc, argv, &a, false);
+    int first = parse_db_args(argc, argv, &a, 0);
     if (first < 0 || argc - first != 1)
         return keta_cli_usage(keta_cli_find("db"));
     int code = need_db("db restore", &a);

@@ -72,12 +72,14 @@ const keta_cmd keta_cli_commands[] = {
      "Each prints one JSON line. Exit status: 0 done; 1 refused (one line on stderr says\n"
      "why); 2 usage; 3 database or system failure.\n"},
     {"audit", keta_cmd_audit, "verify the hash chain of the audit log",
-     "keta audit verify [--db DB]",
+     "keta audit verify [--db DB] [--anchor SEQ:HASH]",
      "Reads the whole audit log and checks every entry's hash, the chain of links between\n"
      "entries, the chain head and the append-only triggers. Prints a JSON report: ok, entries,\n"
      "head (seq and hash: keep a copy elsewhere to detect a rewrite of the whole tail),\n"
      "protected, and up to 100 problems, each naming the entry (seq) and its kind: changed,\n"
      "removed, inserted, head or protection.\n\n"
+     "--anchor SEQ:HASH checks that entry SEQ still has HASH, a head recorded earlier\n"
+     "outside the database: a rewrite of the log from there on is then found too (anchor).\n\n"
      "Exit status: 0 the log is intact; 1 it is not (the report says where); 2 usage;\n"
      "3 the database could not be read.\n"},
     {"help", keta_cmd_help, "show help for keta or one of its commands", "keta help [COMMAND]",

@@ -50,6 +50,15 @@ run db restore --db "$dir/restored.db" "$dir/backup.db"
 check "restore verifies the chain" $([ $code -eq 0 ] && [[ $out == *'"audit":{"ok":true,"entries":1'* ]]; echo $?) "$code $out $err"
 run audit verify --db "$dir/restored.db"
 check "restore is recorded" $([ $code -eq 0 ] && [[ $out == *'"entries":2'* ]]; echo $?) "$code $out"
+head=$(sed -E 's/.*"head":\{"seq":([0-9]+),"hash":"([0-9a-f]+)"\}.*/\1:\2/' <<<"$out")
+run audit verify --db "$dir/restored.db" --anchor "$head"
+check "anchor holds" $([ $code -eq 0 ] && [[ $head == 2:* ]]; echo $?) "$code $head $out $err"
+run audit verify --db "$dir/restored.db" --anchor "2:$(printf '0%.0s' {1..64})"
+check "anchor mismatch found" $([ $code -eq 1 ] && [[ $out == *'"kind":"anchor"'* ]]; echo $?) "$code $out"
+run audit verify --db "$dir/restored.db" --anchor "9:${head#2:}"
+check "anchored entry gone" $([ $code -eq 1 ] && [[ $out == *'"seq":9,"kind":"anchor"'*'cut back'* ]]; echo $?) "$code $out"
+run audit verify --db "$dir/restored.db" --anchor nonsense
+check "anchor usage" $([ $code -eq 2 ]; echo $?) "$code"
 run db restore --db "$dir/restored.db" "$dir/backup.db"
 check "restore into a used database refused" $([ $code -eq 1 ] && [[ $err == *'not empty'* ]]; echo $?) "$code $err"
 
