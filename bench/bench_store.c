@@ -124,7 +124,8 @@ static void raw_close(raw *r)
 static void pg_settings(const char *url, char *out, size_t cap)
 {
     PGconn *c = PQconnectdb(url);
-    PGresult *r = PQexec(c, "SELECT current_setting('fsync'), current_setting('synchronous_commit')");
+    PGresult *r =
+        PQexec(c, "SELECT current_setting('fsync'), current_setting('synchronous_commit')");
     if (PQresultStatus(r) == PGRES_TUPLES_OK)
         (void)snprintf(out, cap, "fsync=%s synchronous_commit=%s", PQgetvalue(r, 0, 0),
                        PQgetvalue(r, 0, 1));
@@ -163,12 +164,16 @@ int main(int argc, char **argv)
         die("open", &err);
     keta_actor admin, nurse, front;
     const char *pw = "bench password 1234";
-    keta_new_user nu = {.username = "nurse", .display_name = "N", .role = KETA_ROLE_NURSE,
-                        .password = pw};
-    keta_new_user fu = {.username = "front", .display_name = "F", .role = KETA_ROLE_FRONT_DESK,
-                        .password = pw};
-    keta_new_patient np = {.mrn = "B-1", .given_name = "Bench", .family_name = "Patient",
-                           .birth_date = "1980-01-01", .sex = "unknown", .weight_kg = 80};
+    keta_new_user nu = {
+        .username = "nurse", .display_name = "N", .role = KETA_ROLE_NURSE, .password = pw};
+    keta_new_user fu = {
+        .username = "front", .display_name = "F", .role = KETA_ROLE_FRONT_DESK, .password = pw};
+    keta_new_patient np = {.mrn = "B-1",
+                           .given_name = "Bench",
+                           .family_name = "Patient",
+                           .birth_date = "1980-01-01",
+                           .sex = "unknown",
+                           .weight_kg = 80};
     int64_t patient;
     if (keta_service_bootstrap(svc, "Bench", "admin", pw, &admin, &err) ||
         keta_service_create_user(svc, &admin, &nu, NULL, &err) ||
@@ -207,8 +212,12 @@ int main(int argc, char **argv)
     int per = n / BLOCKS, done_svc = 0, done_raw = 0;
     /* Warm-up: a few of each. */
     for (int i = 0; i < 20; i++) {
-        keta_vitals v = {.systolic_mmhg = 120, .diastolic_mmhg = 80, .heart_rate_bpm = 70,
-                         .spo2_percent = 98, .resp_rate_per_min = 14, .sedation_moaas = 5,
+        keta_vitals v = {.systolic_mmhg = 120,
+                         .diastolic_mmhg = 80,
+                         .heart_rate_bpm = 70,
+                         .spo2_percent = 98,
+                         .resp_rate_per_min = 14,
+                         .sedation_moaas = 5,
                          .dissociation_cadss = KETA_ABSENT};
         if (keta_service_record_vitals(svc, &nurse, sess.id, &v, NULL, &err))
             die("record", &err);
@@ -216,9 +225,12 @@ int main(int argc, char **argv)
     }
     for (int b = 0; b < BLOCKS; b++) {
         for (int i = 0; i < per; i++) {
-            keta_vitals v = {.systolic_mmhg = 110 + i % 30, .diastolic_mmhg = 70,
-                             .heart_rate_bpm = 60 + i % 20, .spo2_percent = 98,
-                             .resp_rate_per_min = 14, .sedation_moaas = 5,
+            keta_vitals v = {.systolic_mmhg = 110 + i % 30,
+                             .diastolic_mmhg = 70,
+                             .heart_rate_bpm = 60 + i % 20,
+                             .spo2_percent = 98,
+                             .resp_rate_per_min = 14,
+                             .sedation_moaas = 5,
                              .dissociation_cadss = KETA_ABSENT};
             double t0 = now_s();
             if (keta_service_record_vitals(svc, &nurse, sess.id, &v, NULL, &err))

@@ -344,8 +344,8 @@ static keta_err verify_anchor(keta_store *s, anchor *an, json_t *report, keta_er
                                "from there on"
                              : "the anchored entry %lld is gone: the log was cut back",
                    (long long)an->seq);
-    json_t *p = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)an->seq, "kind", "anchor",
-                          "message", msg);
+    json_t *p =
+        json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)an->seq, "kind", "anchor", "message", msg);
     if (p == NULL || json_array_append_new(json_object_get(report, "problems"), p) != 0)
         return keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
     json_int_t n = json_integer_value(json_object_get(report, "problem_count")) + 1;

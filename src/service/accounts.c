@@ -29,8 +29,12 @@ static keta_err check_username(const char *u, const char *field, keta_error *err
 static void attempted_name(const char *in, char out[KETA_USERNAME_MAX])
 {
     size_t i = 0;
-    for (; in != NULL && in[i] != '\0' && i < KETA_USERNAME_MAX - 1; i++)
-        out[i] = (in[i] >= 0x21 && in[i] < 0x7f) ? in[i] : '?';
+    for (; in != NULL && in[i] != '\0' && i < KETA_USERNAME_MAX - 1; i++) {
+        if (in[i] >= 0x21 && in[i] < 0x7f)
+            out[i] = in[i];
+        else
+            out[i] = '?';
+    }
     out[i] = '\0';
     if (i == 0)
         (void)snprintf(out, KETA_USERNAME_MAX, "(empty)");

@@ -14,7 +14,7 @@
 #define WEIGHT_MIN_KG 20.0
 #define WEIGHT_MAX_KG 300.0
 /* A measurement may be stamped at most this far ahead of the clock (clock skew), ms. */
-#define FUTURE_SKEW_MS (5 * 60 * 1000)
+#define FUTURE_SKEW_MS ((int64_t)5 * 60 * 1000)
 
 /* ---- validation -------------------------------------------------------------------------------
  */
@@ -180,9 +180,10 @@ keta_err keta_service_register_patient(keta_service *svc, const keta_actor *acto
 keta_err keta_service_get_patient(keta_service *svc, const keta_actor *actor, int64_t patient_id,
                                   keta_patient *out, keta_error *err)
 {
-    keta_permission perm = actor != NULL && actor->role == KETA_ROLE_PATIENT
-                               ? KETA_PERM_OWN_RECORDS
-                               : KETA_PERM_PATIENT_READ;
+    if (actor == NULL)
+        return keta_error_set(err, KETA_EAUTH, NULL, "no authenticated user");
+    keta_permission perm =
+        actor->role == KETA_ROLE_PATIENT ? KETA_PERM_OWN_RECORDS : KETA_PERM_PATIENT_READ;
     keta_err rc =
         svc__authorize(svc, actor, perm, "patient.read", "patient", patient_id, patient_id, err);
     if (rc)

@@ -76,7 +76,7 @@ static int hex_digit(char c)
 
 static bool hex_decode(const char *hex, unsigned char out[HASH_BYTES])
 {
-    if (strlen(hex) != 2 * HASH_BYTES)
+    if (strlen(hex) != (size_t)2 * HASH_BYTES)
         return false;
     for (size_t i = 0; i < HASH_BYTES; i++) {
         int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
@@ -312,21 +312,18 @@ static void check_entry_in_chain(verifier *v, const keta_audit_entry *e, bool ov
                    (long long)v->expected);
         else
             report(v, v->expected, "removed", "entries %lld to %lld are missing (removed)",
-                   (long long)v->expected, (long long)(e->seq - 1));
+                   (long long)v->expected, (long long)e->seq - 1);
         v->gap_before = true;
     }
     bool content_ok = !overlong && keta_audit_hash(e, e->prev_hash, expect) == KETA_OK &&
                       sodium_memcmp(expect, e->hash, KETA_HASH_HEX_LEN - 1) == 0 &&
                       strlen(e->hash) == KETA_HASH_HEX_LEN - 1;
     bool link_ok = strcmp(e->prev_hash, v->prev) == 0;
-    if (!content_ok && link_ok)
-        report(v, e->seq, "changed", "entry %lld was changed: its content does not match its hash",
-               (long long)e->seq);
-    else if (!content_ok && !v->gap_before)
+    if (!content_ok && !link_ok && !v->gap_before)
         report(v, e->seq, "inserted",
                "entry %lld is not part of the chain: neither its hash nor its link to entry %lld "
                "match (inserted, or rewritten)",
-               (long long)e->seq, (long long)(e->seq - 1));
+               (long long)e->seq, (long long)e->seq - 1);
     else if (!content_ok)
         report(v, e->seq, "changed", "entry %lld was changed: its content does not match its hash",
                (long long)e->seq);
@@ -334,7 +331,7 @@ static void check_entry_in_chain(verifier *v, const keta_audit_entry *e, bool ov
         report(v, e->seq - 1, "changed",
                "the chain breaks before entry %lld: entry %lld was rewritten with a new hash, "
                "or entry %lld was inserted with a forged one",
-               (long long)e->seq, (long long)(e->seq - 1), (long long)e->seq);
+               (long long)e->seq, (long long)e->seq - 1, (long long)e->seq);
     v->gap_before = false;
     (void)snprintf(v->prev, sizeof v->prev, "%s", e->hash);
     v->expected = e->seq + 1;
@@ -423,7 +420,7 @@ keta_err keta_store_audit_verify(keta_store *s, keta_audit_report *rep, keta_aud
             else
                 report(&v, last + 1, "removed",
                        "entries %lld to %lld, up to the chain head, are missing (removed)",
-                       (long long)(last + 1), (long long)rep->head_seq);
+                       (long long)last + 1, (long long)rep->head_seq);
         } else if (last == rep->head_seq && strcmp(v.prev, rep->head_hash) != 0) {
             report(&v, last, "head",
                    "the chain head's hash does not match entry %lld: one of them was changed",

@@ -114,7 +114,9 @@ keta_err keta_store_open(const char *url, const keta_store_options *opt, keta_st
     s->drv = is_postgres_url(url) ? &keta__store_postgresql : &keta__store_sqlite;
     s->opt = o;
     s->url = keta_strdup(url);
-    s->idle = keta_malloc(sizeof *s->idle * (size_t)o.pool_size);
+    /* An array of connection pointers. */
+    s->idle = keta_malloc(sizeof(store_conn *) *
+                          (size_t)o.pool_size); // NOLINT(bugprone-sizeof-expression)
     pthread_condattr_t ca;
     bool sync_ok = pthread_mutex_init(&s->mu, NULL) == 0;
     if (sync_ok && pthread_condattr_init(&ca) == 0) {
@@ -153,7 +155,7 @@ void keta_store_close(keta_store *s)
 {
     if (s == NULL)
         return;
-    for (int i = 0; i < s->n_idle; i++)
+    for (int i = 0; s->idle != NULL && i < s->n_idle; i++)
         s->drv->disconnect(s->idle[i]);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
@@ -177,6 +179,7 @@ const char *keta_store_kind_name(keta_store_kind kind)
 
 keta_err keta__store_checkout(keta_store *s, store_conn **out, keta_error *err)
 {
+    *out = NULL;
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += s->opt.busy_timeout_ms / 1000;
@@ -239,10 +242,10 @@ void keta__store_checkin(keta_store *s, store_conn *c)
 keta_err keta_store_begin(keta_store *s, bool write, keta_tx **out, keta_error *err)
 {
     *out = NULL;
-    store_conn *c;
+    store_conn *c = NULL;
     keta_err rc = keta__store_checkout(s, &c, err);
-    if (rc != KETA_OK)
-        return rc;
+    if (rc != KETA_OK || c == NULL)
+        return rc != KETA_OK ? rc : KETA_EDB;
     rc = s->drv->begin(c, write, err);
     if (rc != KETA_OK) {
         keta__store_checkin(s, c);

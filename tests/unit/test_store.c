@@ -38,8 +38,8 @@ static void canonical_encoding_is_length_prefixed(void **state)
     size_t n = keta_audit_canonical(&e, buf, sizeof buf);
     assert_int_equal(n, 138);
     assert_int_equal(keta_audit_canonical(&e, NULL, 0), 138);
-    static const unsigned char head[] = {0, 0, 0, 13, 'k', 'e', 't', 'a', '-', 'a',
-                                         'u', 'd', 'i', 't', '-', 'v', '1', 0, 0, 0};
+    static const unsigned char head[] = {0,   0,   0,   13,  'k', 'e', 't', 'a', '-', 'a',
+                                         'u', 'd', 'i', 't', '-', 'v', '1', 0,   0,   0};
     assert_memory_equal(buf, head, sizeof head);
     /* A field cannot borrow bytes from its neighbour. */
     keta_audit_entry a = sample_entry(), b = sample_entry();
@@ -48,7 +48,8 @@ static void canonical_encoding_is_length_prefixed(void **state)
     (void)snprintf(b.action, sizeof b.action, "a");
     (void)snprintf(b.entity, sizeof b.entity, "bc");
     unsigned char ba[512], bb[512];
-    size_t na = keta_audit_canonical(&a, ba, sizeof ba), nb = keta_audit_canonical(&b, bb, sizeof bb);
+    size_t na = keta_audit_canonical(&a, ba, sizeof ba),
+           nb = keta_audit_canonical(&b, bb, sizeof bb);
     assert_int_equal(na, nb);
     assert_true(memcmp(ba, bb, na) != 0);
 }
@@ -72,7 +73,8 @@ static void hash_matches_independent_blake2b(void **state)
     char other[KETA_HASH_HEX_LEN];
     e.patient_id = 43;
     assert_int_equal(keta_audit_hash(&e, zeros, other), KETA_OK);
-    assert_string_not_equal(other, "65a1a8cec83991049fcedc411117dcb97f6e3ffbdaa1688a03d29a768a6919f4");
+    assert_string_not_equal(other,
+                            "65a1a8cec83991049fcedc411117dcb97f6e3ffbdaa1688a03d29a768a6919f4");
     assert_int_equal(keta_audit_hash(&e, "not hex", other), KETA_EINVAL);
     assert_int_equal(keta_audit_hash(&e, "ZZ", other), KETA_EINVAL);
 }
@@ -92,9 +94,11 @@ static void canonical_time(void **state)
     assert_int_equal(ms, 1772373909250);
     keta_error err;
     static const char *const bad[] = {
-        "2026-02-30T00:00:00.000Z", "2026-13-01T00:00:00.000Z", "2026-03-01T24:00:00.000Z",
-        "2026-03-01T14:05:09.250",  "2026-03-01 14:05:09.250Z", "2026-03-01T14:05:09Z",
-        "2026-03-01T14:05:60.000Z", "",                         "2026-03-01T14:05:09.250Z0",
+        "2026-02-30T00:00:00.000Z",  "2026-13-01T00:00:00.000Z",
+        "2026-03-01T24:00:00.000Z",  "2026-03-01T14:05:09.250",
+        "2026-03-01 14:05:09.250Z",  "2026-03-01T14:05:09Z",
+        "2026-03-01T14:05:60.000Z",  "",
+        "2026-03-01T14:05:09.250Z0",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(keta_time_parse(bad[i], "measured_at", &ms, &err), KETA_EINVAL);
