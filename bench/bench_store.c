@@ -259,6 +259,22 @@ int main(int argc, char **argv)
     if (keta_store_audit_verify(s, &rep, NULL, NULL, &err) != KETA_OK)
         die("verify", &err);
     printf("   audit chain verified: %lld entries\n", (long long)rep.entries);
+    /* A login at the default argon2id settings (3 passes, 128 MiB), on SQLite runs only. */
+    if (!pg) {
+        keta_service *slow;
+        keta_new_user lu = {
+            .username = "login", .display_name = "L", .role = KETA_ROLE_NURSE, .password = pw};
+        keta_actor who;
+        if (keta_service_open(s, NULL, &slow, &err) ||
+            keta_service_create_user(slow, &admin, &lu, NULL, &err))
+            die("login setup", &err);
+        double t0 = now_s();
+        for (int i = 0; i < 5; i++)
+            if (keta_service_authenticate(slow, "login", pw, &who, &err))
+                die("login", &err);
+        printf("   login (argon2id, default cost): %.0f ms\n", (now_s() - t0) / 5 * 1e3);
+        keta_service_close(slow);
+    }
     raw_close(&r);
     free(lat_svc);
     free(lat_raw);

@@ -3,6 +3,7 @@
  * and the schema migrations. The typed operations are in records.c and audit.c.
  */
 #include <errno.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,6 +90,9 @@ keta_err keta_store_open(const char *url, const keta_store_options *opt, keta_st
                          keta_error *err)
 {
     *out = NULL;
+    /* The audit hash uses libsodium; sodium_init picks its fastest code (idempotent). */
+    if (sodium_init() < 0)
+        return keta_error_set(err, KETA_EIO, NULL, "libsodium cannot start");
     if (url == NULL || url[0] == '\0')
         return keta_error_set(err, KETA_EINVAL, "db",
                               "no database given: a SQLite file path or a postgresql:// URL");

@@ -6,6 +6,7 @@
  * owner would (SQLite: drop the triggers and put them back; PostgreSQL: disable them).
  * Scenario numbers refer to reference clinic.md §6.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -247,9 +248,19 @@ static void drop_database(fx *f)
         PQclear(PQexec(c, sql));
         PQfinish(c);
     } else if (f->dir[0] != '\0') {
-        char cmd[400];
-        (void)snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-        assert_int_equal(system(cmd), 0);
+        /* The directory holds only files: the databases, their -wal and -shm, backups. */
+        DIR *d = opendir(f->dir);
+        assert_non_null(d);
+        struct dirent *de;
+        char path[600];
+        while ((de = readdir(d)) != NULL) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            (void)snprintf(path, sizeof path, "%s/%s", f->dir, de->d_name);
+            assert_int_equal(unlink(path), 0);
+        }
+        closedir(d);
+        assert_int_equal(rmdir(f->dir), 0);
     }
 }
 
@@ -543,6 +554,41 @@ static void open_refuses_missing_file(void **state)
         assert_int_equal(keta_store_open(":memory:", NULL, &s, &err), KETA_EINVAL);
     }
     assert_null(s);
+}
+
+/* Every allocation keta makes while opening a store and a service may fail: each failure is
+   reported as KETA_ENOMEM (or the store's own error), nothing leaks (LeakSanitizer). */
+static void open_survives_allocation_failure(void **state)
+{
+    fx *f = *state;
+    keta_error err;
+    keta_store_options o = {.create = true};
+    assert_int_equal(keta_store_open(f->url, &o, &f->store, &err), KETA_OK);
+    assert_int_equal(keta_store_migrate(f->store, NULL, NULL, &err), KETA_OK);
+    keta_store_close(f->store);
+    f->store = NULL;
+    (void)keta_alloc_fail_after(0);
+    keta_store *s;
+    keta_service *svc;
+    assert_int_equal(keta_store_open(f->url, NULL, &s, &err), KETA_OK);
+    assert_int_equal(keta_service_open(s, &fast, &svc, &err), KETA_OK);
+    keta_service_close(svc);
+    keta_store_close(s);
+    long allocations = keta_alloc_fail_after(0);
+    assert_true(allocations >= 4);
+    for (long n = 1; n <= allocations; n++) {
+        (void)keta_alloc_fail_after(n);
+        keta_err rc = keta_store_open(f->url, NULL, &s, &err);
+        if (rc == KETA_OK) {
+            rc = keta_service_open(s, &fast, &svc, &err);
+            if (rc == KETA_OK)
+                keta_service_close(svc);
+            keta_store_close(s);
+        }
+        (void)keta_alloc_fail_after(0);
+        if (rc != KETA_OK && rc != KETA_ENOMEM)
+            fail_msg("allocation %ld failed: %s (%s)", n, keta_errname(rc), err.message);
+    }
 }
 
 /* ---- the audit chain ---------------------------------------------------------------------------
@@ -1231,6 +1277,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(migrations_from_empty_then_idempotent, setup_empty,
                                         teardown),
         cmocka_unit_test_setup_teardown(open_refuses_missing_file, setup_empty, teardown),
+        cmocka_unit_test_setup_teardown(open_survives_allocation_failure, setup_empty, teardown),
         cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(audit_chain_verifies_and_links, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(scenario18_changed_row_is_detected, setup_clinic, teardown),
