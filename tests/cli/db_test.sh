@@ -71,6 +71,11 @@ sqlite3 "$db" "DROP TRIGGER audit_entry_no_delete"
 run audit verify --db "$db"
 check "missing guard found" $([ $code -eq 1 ] && [[ $out == *'"protected":false'* ]] && [[ $out == *'"kind":"protection"'* ]]; echo $?) "$code $out"
 
+# At a terminal: asked twice, not echoed. (Typed after the prompt: typeahead is discarded.)
+tty_out=$( (sleep 1.5; printf '%s\n' "$pw"; sleep 0.5; printf '%s\n' "$pw") |
+    script -qec "$keta db init --db $dir/tty.db --admin chief" /dev/null 2>&1)
+check "password at the terminal" $([[ $tty_out == *'Password for the first admin account:'*'Again:'*'"username":"chief"'* ]] && [[ $tty_out != *"$pw"* ]]; echo $?) "$tty_out"
+
 run audit verify --db "$dir/nothing.db"
 check "missing database" $([ $code -eq 1 ] && [[ $err == *'no database at'*'keta db init'* ]]; echo $?) "$code $err"
 run db frobnicate
