@@ -99,8 +99,7 @@ const char *keta_permission_name(keta_permission perm);
 /* Whether role holds perm (the table in roles.c; no database access). */
 bool keta_role_can(keta_role role, keta_permission perm);
 
-/* ---- the service
- * --------------------------------------------------------------------------------- */
+/* ---- the service ----------------------------------------------------------------------------- */
 
 typedef struct keta_service keta_service;
 
@@ -172,8 +171,34 @@ typedef struct keta_new_user {
 keta_err keta_service_create_user(keta_service *svc, const keta_actor *actor,
                                   const keta_new_user *in, int64_t *id, keta_error *err);
 
-/* ---- patients
- * ------------------------------------------------------------------------------------ */
+/* ---- audit ----------------------------------------------------------------------------------- */
+
+/*
+ * Refuse actor (NULL: no authenticated user) an action decided outside the use cases (e.g.
+ * the HTTP layer's per-route role check): appends a failure entry "denied: why" in its own
+ * transaction and returns KETA_EDENIED (KETA_EDB if the refusal could not be audited).
+ */
+keta_err keta_service_refuse(keta_service *svc, const keta_actor *actor, const char *action,
+                             const char *entity, int64_t entity_id, int64_t patient_id,
+                             const char *why, keta_error *err);
+
+/*
+ * Record an event that writes nothing else (logout, session expiry) as one audit entry of
+ * actor (NULL: "system"); success or failure as given, detail without PHI.
+ */
+keta_err keta_service_audit_event(keta_service *svc, const keta_actor *actor, const char *action,
+                                  const char *entity, int64_t entity_id, bool success,
+                                  const char *detail, keta_error *err);
+
+/*
+ * Verify the audit chain (permission audit.review) as keta_store_audit_verify does, and
+ * record the review. KETA_EINTEGRITY when the log is not intact (rep and fn say where).
+ */
+keta_err keta_service_verify_audit(keta_service *svc, const keta_actor *actor,
+                                   keta_audit_report *rep, keta_audit_problem_fn fn, void *ctx,
+                                   keta_error *err);
+
+/* ---- patients -------------------------------------------------------------------------------- */
 
 typedef struct keta_new_patient {
     const char *mrn;         /* 1-63 printable characters, unique within the site */
@@ -202,8 +227,7 @@ keta_err keta_service_get_patient(keta_service *svc, const keta_actor *actor, in
 keta_err keta_service_record_weight(keta_service *svc, const keta_actor *actor, int64_t patient_id,
                                     double weight_kg, int64_t *id, keta_error *err);
 
-/* ---- vital signs
- * --------------------------------------------------------------------------------- */
+/* ---- vital signs ----------------------------------------------------------------------------- */
 
 /*
  * Record one set of vital signs in a session (vitals.record). in->measured_at "" means now;
@@ -215,12 +239,14 @@ keta_err keta_service_record_weight(keta_service *svc, const keta_actor *actor, 
 keta_err keta_service_record_vitals(keta_service *svc, const keta_actor *actor, int64_t session_id,
                                     const keta_vitals *in, int64_t *id, keta_error *err);
 
-/* The vitals flowsheet of a session (vitals.read), in time order; audited as one read. */
+/*
+ * The vitals flowsheet of a session (vitals.read), in time order; audited as one read. The
+ * list functions call fn inside the transaction: show nothing unless they return KETA_OK.
+ */
 keta_err keta_service_list_vitals(keta_service *svc, const keta_actor *actor, int64_t session_id,
                                   keta_vitals_fn fn, void *ctx, keta_error *err);
 
-/* ---- notes
- * --------------------------------------------------------------------------------------- */
+/* ---- notes ----------------------------------------------------------------------------------- */
 
 /*
  * Add a note (add-only): class "clinical" (note.clinical.add) or "integration_restricted"

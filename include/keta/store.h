@@ -69,7 +69,7 @@ typedef struct keta_store_options {
     int busy_timeout_ms; /* wait for a lock or a free connection; 0 = 5000 */
 } keta_store_options;
 
-/* ---- open, close, schema ------------------------------------------------------------------ */
+/* ---- open, close, schema --------------------------------------------------------------------- */
 
 /*
  * Open the store named by url: "postgresql://..." or "postgres://..." (libpq URI; missing
@@ -104,7 +104,7 @@ keta_err keta_store_schema_version(keta_store *s, int *version, keta_error *err)
  */
 keta_err keta_store_migrate(keta_store *s, int *from, int *to, keta_error *err);
 
-/* ---- transactions --------------------------------------------------------------------------- */
+/* ---- transactions ---------------------------------------------------------------------------- */
 
 /*
  * Begin a transaction on a connection from the pool. write=true takes the write lock at

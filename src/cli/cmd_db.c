@@ -406,8 +406,7 @@ int keta_cmd_audit(int argc, char **argv)
     return keta_cli_usage(keta_cli_find("audit"));
 }
 
-/* ---- keta db backup / restore
- * --------------------------------------------------------------------- */
+/* ---- keta db backup / restore ---------------------------------------------------------------- */
 
 static int db_backup(int argc, char **argv)
 {

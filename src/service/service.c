@@ -216,3 +216,58 @@ keta_err svc__hash_password(const keta_service *svc, const char *password, const
                               svc->opt.pwhash_memlimit >> 20);
     return KETA_OK;
 }
+
+keta_err keta_service_refuse(keta_service *svc, const keta_actor *actor, const char *action,
+                             const char *entity, int64_t entity_id, int64_t patient_id,
+                             const char *why, keta_error *err)
+{
+    if (action == NULL || entity == NULL || why == NULL)
+        return keta_error_set(err, KETA_EINVAL, NULL,
+                              "a refusal names its action, entity and reason");
+    return svc__deny(svc, actor, action, entity, entity_id, patient_id, why, err);
+}
+
+keta_err keta_service_audit_event(keta_service *svc, const keta_actor *actor, const char *action,
+                                  const char *entity, int64_t entity_id, bool success,
+                                  const char *detail, keta_error *err)
+{
+    if (action == NULL || entity == NULL)
+        return keta_error_set(err, KETA_EINVAL, NULL, "an audit event names its action and entity");
+    keta_audit_entry e;
+    svc__audit_init(svc, &e, actor, action, entity, entity_id, 0);
+    if (!success)
+        (void)snprintf(e.outcome, sizeof e.outcome, "failure");
+    (void)snprintf(e.detail, sizeof e.detail, "%s", detail != NULL ? detail : "");
+    keta_tx *tx;
+    keta_err rc = keta_store_begin(svc->store, true, &tx, err);
+    if (rc != KETA_OK)
+        return rc;
+    return svc__commit_audited(tx, &e, err);
+}
+
+keta_err keta_service_verify_audit(keta_service *svc, const keta_actor *actor,
+                                   keta_audit_report *rep, keta_audit_problem_fn fn, void *ctx,
+                                   keta_error *err)
+{
+    keta_err rc = svc__authorize(svc, actor, KETA_PERM_AUDIT_REVIEW, "audit.verify", "audit_entry",
+                                 0, 0, err);
+    if (rc != KETA_OK)
+        return rc;
+    keta_error verr;
+    keta_err vrc = keta_store_audit_verify(svc->store, rep, fn, ctx, &verr);
+    if (vrc != KETA_OK && vrc != KETA_EINTEGRITY) {
+        if (err != NULL)
+            *err = verr;
+        return vrc;
+    }
+    char detail[KETA_TEXT_MAX];
+    (void)snprintf(detail, sizeof detail, "%lld entries, %lld problems, head %lld",
+                   (long long)rep->entries, (long long)rep->problems, (long long)rep->head_seq);
+    rc = keta_service_audit_event(svc, actor, "audit.verify", "audit_entry", 0, vrc == KETA_OK,
+                                  detail, err);
+    if (rc != KETA_OK)
+        return rc;
+    if (vrc != KETA_OK && err != NULL)
+        *err = verr;
+    return vrc;
+}

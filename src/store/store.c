@@ -289,8 +289,7 @@ void keta_tx_rollback(keta_tx *tx)
     keta__store_checkin(tx->store, tx->conn);
 }
 
-/* ---- statements
- * ---------------------------------------------------------------------------------- */
+/* ---- statements ------------------------------------------------------------------------------ */
 
 static keta_err tx_fail(keta_tx *tx, keta_err rc)
 {
@@ -323,8 +322,7 @@ void keta__st_finish(keta_tx *tx, store_qid q)
     tx->conn->drv->finish(tx->conn, q);
 }
 
-/* ---- schema
- * ---------------------------------------------------------------------------------------- */
+/* ---- schema ---------------------------------------------------------------------------------- */
 
 int keta_store_schema_latest(void)
 {
@@ -459,8 +457,7 @@ keta_err keta_store_migrate(keta_store *s, int *from, int *to, keta_error *err)
     return KETA_OK;
 }
 
-/* ---- backup and restore
- * -------------------------------------------------------------------------- */
+/* ---- backup and restore ---------------------------------------------------------------------- */
 
 keta_err keta_store_backup(keta_store *s, const char *path, keta_error *err)
 {

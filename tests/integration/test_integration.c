@@ -367,8 +367,7 @@ static int teardown(void **state)
     return 0;
 }
 
-/* ---- helpers on keta's side
- * ---------------------------------------------------------------------- */
+/* ---- helpers on keta's side ------------------------------------------------------------------ */
 
 static int count_entry(void *ctx, const keta_audit_entry *e)
 {
@@ -833,6 +832,38 @@ static void scenario18_refused_access_is_audited(void **state)
     assert_int_equal(verify(f, &fs, &rep), KETA_OK);
 }
 
+static void audit_review_and_events(void **state)
+{
+    fx *f = *state;
+    keta_error err;
+    keta_audit_report rep;
+    /* Only the admin reviews the log; the review is itself recorded. */
+    assert_int_equal(keta_service_verify_audit(f->svc, &f->nurse, &rep, NULL, NULL, &err),
+                     KETA_EDENIED);
+    assert_int_equal(keta_service_verify_audit(f->svc, &f->admin, &rep, NULL, NULL, &err), KETA_OK);
+    keta_audit_entry e = last_audit(f);
+    assert_string_equal(e.action, "audit.verify");
+    assert_string_equal(e.outcome, "success");
+    assert_int_equal(e.seq, rep.entries + 1);
+    /* A refusal decided elsewhere (a route's role check) and a plain event. */
+    assert_int_equal(keta_service_refuse(f->svc, &f->therapist, "GET /api/v1/staff", "route", 0, 0,
+                                         "route needs role admin", &err),
+                     KETA_EDENIED);
+    e = last_audit(f);
+    assert_string_equal(e.actor, "theo.therapy");
+    assert_string_equal(e.outcome, "failure");
+    assert_string_equal(e.detail, "denied: route needs role admin");
+    assert_int_equal(keta_service_audit_event(f->svc, &f->nurse, "auth.logout", "staff_user",
+                                              f->nurse.user_id, true, "", &err),
+                     KETA_OK);
+    assert_string_equal(last_audit(f).action, "auth.logout");
+    /* A broken log is reported to the reviewer, and the review says so. */
+    tamper(f, "UPDATE audit_entry SET actor = 'someone' WHERE seq = 2");
+    assert_int_equal(keta_service_verify_audit(f->svc, &f->admin, &rep, NULL, NULL, &err),
+                     KETA_EINTEGRITY);
+    assert_string_equal(last_audit(f).outcome, "failure");
+}
+
 static void other_site_is_out_of_reach(void **state)
 {
     fx *f = *state;
@@ -929,8 +960,7 @@ static void login_and_password_hashes(void **state)
                      KETA_EAUTH);
 }
 
-/* ---- validation and all-or-nothing
- * ---------------------------------------------------------------- */
+/* ---- validation and all-or-nothing ----------------------------------------------------------- */
 
 static void bad_input_writes_nothing(void **state)
 {
@@ -1029,8 +1059,7 @@ static void transactions_are_all_or_nothing(void **state)
     assert_int_equal(raw_count(f, "SELECT count(*) FROM site WHERE name = 'Half'"), 0);
 }
 
-/* ---- concurrency
- * ---------------------------------------------------------------------------------- */
+/* ---- concurrency ----------------------------------------------------------------------------- */
 
 typedef struct writer {
     fx *f;
@@ -1076,8 +1105,7 @@ static void threads_share_the_pool(void **state)
     assert_int_equal(verify(f, &fs, &rep), KETA_OK);
 }
 
-/* ---- backup and restore
- * ----------------------------------------------------------------------------- */
+/* ---- backup and restore ---------------------------------------------------------------------- */
 
 static const char *const phi_tables[] = {
     "SELECT id, name, created_at FROM site ORDER BY id",
@@ -1164,8 +1192,7 @@ static void scenario19_backup_restore_verifies(void **state)
     }
 }
 
-/* ---- crash safety
- * ------------------------------------------------------------------------------------ */
+/* ---- crash safety ---------------------------------------------------------------------------- */
 
 /* The child: record vitals as fast as it can, reporting each acknowledged id on fd. */
 static void crash_child(const fx *f, int fd)
@@ -1286,6 +1313,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(app_cannot_change_the_log, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(scenario18_refused_access_is_audited, setup_clinic,
                                         teardown),
+        cmocka_unit_test_setup_teardown(audit_review_and_events, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(other_site_is_out_of_reach, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(login_and_password_hashes, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(bad_input_writes_nothing, setup_clinic, teardown),
