@@ -49,3 +49,9 @@ echo "   over 30 days (721 points), one core"
 build-bench/bench/bench_pd_response 100000
 echo "== the clinic server under load (bench/serve.sh)"
 bench/serve.sh 10
+echo "== store: recording vital signs through the service layer vs raw prepared INSERTs,"
+echo "   same database, same durability, one transaction per row"
+build-bench/bench/bench_store 2000 "$work/bench.db"
+# pg_virtualenv turns fsync off for speed; the comparison wants a durable server.
+pg_virtualenv -t -o fsync=on -- build-bench/bench/bench_store 2000 postgresql:// 2>&1 |
+    grep -v -i 'cluster'

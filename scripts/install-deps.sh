@@ -9,6 +9,8 @@ packages=(
     # libraries
     libjansson-dev libsodium-dev
     libmicrohttpd-dev
+    # the store: SQLite, libpq; PostgreSQL server, pg_virtualenv and pg_dump for its tests
+    libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-common postgresql-client
     # tests, sanitizers, fuzzing, style
     libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy
     libxml2-utils # xmllint: the CLI test checks that keta pk simulate --svg writes well-formed XML

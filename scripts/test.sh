@@ -26,16 +26,18 @@ step() { # name, command...
 ctest_in() { (cd "$1" && shift && ctest --output-on-failure -j2 "$@"); }
 ctest_sanitized() {
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest_in build-asan
+        ctest_in build-asan "$@"
 }
 
 step "banned functions" scripts/check-banned.sh
 step "format" scripts/check-format.sh
 step "build (release, -Werror)" scripts/build.sh build
-step "tests (release)" ctest_in build
+step "tests (release)" ctest_in build -LE pg
+step "integration on PostgreSQL (pg_virtualenv, release)" ctest_in build -L pg --no-tests=error
 step "clang-tidy" scripts/lint.sh build
 step "build (ASan+UBSan)" scripts/build.sh build-asan -DKETA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-step "tests (ASan+UBSan)" ctest_sanitized
+step "tests (ASan+UBSan)" ctest_sanitized -LE pg
+step "integration on PostgreSQL (pg_virtualenv, ASan+UBSan)" ctest_sanitized -L pg --no-tests=error
 step "man page lint" mandoc -Tlint -W error build/keta.1
 if [ "${KETA_FUZZ_SECONDS:-20}" != 0 ]; then
     step "fuzz (${KETA_FUZZ_SECONDS:-20}s per target)" scripts/fuzz.sh "${KETA_FUZZ_SECONDS:-20}"

@@ -37,7 +37,14 @@ extern "C" {
     XX(ENOTFOUND, "not found")                                  \
     XX(ETOOBIG, "input exceeds its limit")                      \
     XX(EIO, "input/output error")                               \
-    XX(EUSAGE, "bad command-line usage")
+    XX(EUSAGE, "bad command-line usage")                        \
+    XX(EAUTH, "authentication failed")                          \
+    XX(EDENIED, "permission denied")                            \
+    XX(ECONFLICT, "conflicts with a record that exists")        \
+    XX(EBUSY, "database busy")                                  \
+    XX(EDB, "database error")                                   \
+    XX(ESCHEMA, "database schema version mismatch")             \
+    XX(EINTEGRITY, "integrity check failed")
 
 typedef enum keta_err {
 #define KETA__ERR_ENUM(name, msg) KETA_##name,

@@ -66,6 +66,8 @@ int keta_cmd_pk(int argc, char **argv);
 int keta_cmd_pd(int argc, char **argv);
 int keta_cmd_forecast(int argc, char **argv);
 int keta_cmd_serve(int argc, char **argv);
+int keta_cmd_db(int argc, char **argv);
+int keta_cmd_audit(int argc, char **argv);
 int keta_cmd_help(int argc, char **argv);
 int keta_cmd_version(int argc, char **argv);
 

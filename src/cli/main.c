@@ -111,6 +111,35 @@ const keta_cmd keta_cli_commands[] = {
      "  keta serve --listen 127.0.0.1:8080 --web web\n\n"
      "Exit status: 0 stopped cleanly; 2 usage or a bad address or directory; 3 cannot\n"
      "listen, or requests were cut off at shutdown.\n"},
+    {"db", keta_cmd_db, "create, upgrade, back up and restore the clinic database",
+     "keta db init [--db DB] [--site NAME] [--admin USERNAME] | keta db migrate [--db DB] |\n"
+     "       keta db backup [--db DB] FILE | keta db restore [--db DB] FILE",
+     "DB is a SQLite file path (the default store: one file, WAL, synchronous=FULL) or a\n"
+     "postgresql:// URL; without --db, the KETA_DB environment variable.\n\n"
+     "`keta db init` creates the database (a SQLite file is created with mode 0600), applies\n"
+     "every schema migration and creates the first site (--site, default \"Main clinic\") and\n"
+     "its admin account (--admin, default \"admin\"). The password is read from KETA_PASSWORD\n"
+     "or asked twice at the terminal with echo off; there is no default password. At least 12\n"
+     "characters; stored as an argon2id hash. A database that has accounts is refused.\n\n"
+     "`keta db migrate` applies the migrations the database lacks, each in one transaction;\n"
+     "running it again does nothing.\n\n"
+     "`keta db backup FILE` writes a consistent copy to FILE, which must not exist: SQLite by\n"
+     "the online backup API (others may keep writing), PostgreSQL by pg_dump --format=custom.\n\n"
+     "`keta db restore FILE` restores a backup into DB, which must be new or empty, verifies\n"
+     "the audit chain of the result and records the restore in the audit log.\n\n"
+     "Each prints one JSON line. Exit status: 0 done; 1 refused (one line on stderr says\n"
+     "why); 2 usage; 3 database or system failure.\n"},
+    {"audit", keta_cmd_audit, "verify the hash chain of the audit log",
+     "keta audit verify [--db DB] [--anchor SEQ:HASH]",
+     "Reads the whole audit log and checks every entry's hash, the chain of links between\n"
+     "entries, the chain head and the append-only triggers. Prints a JSON report: ok, entries,\n"
+     "head (seq and hash: keep a copy elsewhere to detect a rewrite of the whole tail),\n"
+     "protected, and up to 100 problems, each naming the entry (seq) and its kind: changed,\n"
+     "removed, inserted, head or protection.\n\n"
+     "--anchor SEQ:HASH checks that entry SEQ still has HASH, a head recorded earlier\n"
+     "outside the database: a rewrite of the log from there on is then found too (anchor).\n\n"
+     "Exit status: 0 the log is intact; 1 it is not (the report says where); 2 usage;\n"
+     "3 the database could not be read.\n"},
     {"help", keta_cmd_help, "show help for keta or one of its commands", "keta help [COMMAND]",
      "Without a command, lists the commands. `man keta` has the same text.\n"},
     {"version", keta_cmd_version, "print the version", "keta version", ""},

@@ -1,0 +1,269 @@
+/*
+ * keta service: the use cases over the store. Each one follows the same steps:
+ * authorize the actor's role (a refusal is audited), validate the input (naming the field),
+ * then write in one transaction that also appends the audit entry, so the record and its
+ * audit entry are committed together or not at all.
+ *
+ * This is the start of the layer: accounts and authentication, the role/permission table
+ * (reference clinic.md §5), and the first vertical slices (register a patient, record a
+ * weight, record and view vital signs, write and read notes). The rest of the use cases
+ * follow the same pattern (src/service/patients.c is the model).
+ *
+ * Ownership: a keta_service borrows its keta_store, which must outlive it. Outputs are
+ * caller-owned structs; records passed to a list callback are borrowed for the call.
+ *
+ * Thread safety: a keta_service may be shared by threads (it is immutable after open
+ * except a lazily made dummy hash, guarded by a lock); each call uses its own transaction.
+ *
+ * Errors: KETA_EAUTH (login refused, or the acting account disabled), KETA_EDENIED (the
+ * role may not do this, or the record is outside the actor's site), KETA_EINVAL /
+ * KETA_ERANGE / KETA_ETOOBIG (input refused; err->field is a JSON pointer such as
+ * "/weight_kg"), KETA_ENOTFOUND, KETA_ECONFLICT, and the store's errors.
+ * Password hashes never leave this layer.
+ */
+#ifndef KETA_SERVICE_H
+#define KETA_SERVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keta/core.h"
+#include "keta/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- roles and permissions ----------------------------------------------------------------------
+ */
+
+/* The roles of reference clinic.md §5 ("Roles implied for this product"). */
+#define KETA_ROLE_MAP(XX)        \
+    XX(FRONT_DESK, "front_desk") \
+    XX(NURSE, "nurse")           \
+    XX(PRESCRIBER, "prescriber") \
+    XX(THERAPIST, "therapist")   \
+    XX(ADMIN, "admin")           \
+    XX(PATIENT, "patient")
+
+typedef enum keta_role {
+#define KETA__ROLE_ENUM(name, text) KETA_ROLE_##name,
+    KETA_ROLE_MAP(KETA__ROLE_ENUM)
+#undef KETA__ROLE_ENUM
+        KETA_ROLE_COUNT
+} keta_role;
+
+/* The permissions the use cases check. The table that grants them is in src/service/roles.c. */
+#define KETA_PERMISSION_MAP(XX)                       \
+    XX(PATIENT_REGISTER, "patient.register")          \
+    XX(PATIENT_READ, "patient.read")                  \
+    XX(PATIENT_EDIT, "patient.edit")                  \
+    XX(SCHEDULE, "schedule")                          \
+    XX(REMS_STATUS_READ, "rems.status_read")          \
+    XX(REMS_FORM_ENTER, "rems.form_enter")            \
+    XX(WEIGHT_RECORD, "weight.record")                \
+    XX(VITALS_RECORD, "vitals.record")                \
+    XX(VITALS_READ, "vitals.read")                    \
+    XX(ADVERSE_EVENT_RECORD, "adverse_event.record")  \
+    XX(ASSESSMENT_RECORD, "assessment.record")        \
+    XX(ASSESSMENT_READ, "assessment.read")            \
+    XX(NOTE_CLINICAL_ADD, "note.clinical.add")        \
+    XX(NOTE_CLINICAL_READ, "note.clinical.read")      \
+    XX(NOTE_RESTRICTED_ADD, "note.integration.add")   \
+    XX(NOTE_RESTRICTED_READ, "note.integration.read") \
+    XX(ELIGIBILITY_SIGN, "eligibility.sign")          \
+    XX(ORDER_WRITE, "order.write")                    \
+    XX(BP_HOLD_OVERRIDE, "bp_hold.override")          \
+    XX(DISCHARGE_SIGN, "discharge.sign")              \
+    XX(OWN_RECORDS, "own_records")                    \
+    XX(USER_ADMIN, "user.admin")                      \
+    XX(AUDIT_REVIEW, "audit.review")                  \
+    XX(POLICY_CONFIGURE, "policy.configure")
+
+typedef enum keta_permission {
+#define KETA__PERM_ENUM(name, text) KETA_PERM_##name,
+    KETA_PERMISSION_MAP(KETA__PERM_ENUM)
+#undef KETA__PERM_ENUM
+        KETA_PERM_COUNT
+} keta_permission;
+
+/* The role's name as stored ("front_desk"), or "" for a value outside the enum. */
+const char *keta_role_name(keta_role role);
+
+/* The role named text; KETA_EINVAL (naming field) for any other text. */
+keta_err keta_role_parse(const char *text, const char *field, keta_role *out, keta_error *err);
+
+/* The permission's name ("vitals.record"), or "" outside the enum. */
+const char *keta_permission_name(keta_permission perm);
+
+/* Whether role holds perm (the table in roles.c; no database access). */
+bool keta_role_can(keta_role role, keta_permission perm);
+
+/* ---- the service ----------------------------------------------------------------------------- */
+
+typedef struct keta_service keta_service;
+
+typedef struct keta_service_options {
+    /*
+     * argon2id cost for new password hashes: passes and memory in bytes. 0 takes the
+     * defaults (3 passes, 128 MiB: about 0.2 s per login on the 2-core reference machine,
+     * above the OWASP minimum of 19 MiB and 2 passes, c-ecosystem.md §1.4). Tests lower
+     * them; a login with a hash made at other settings rehashes it at these.
+     */
+    unsigned long long pwhash_opslimit;
+    size_t pwhash_memlimit;
+    /* The clock, UTC milliseconds; NULL uses the system clock (tests pass a fixed one). */
+    int64_t (*clock_ms)(void *ctx);
+    void *clock_ctx;
+} keta_service_options;
+
+/*
+ * Open the service over store (borrowed). Fails with KETA_ESCHEMA when the database is not
+ * at this keta's schema version (`keta db init` or `keta db migrate` first). opt may be
+ * NULL. Initialises libsodium.
+ */
+keta_err keta_service_open(keta_store *store, const keta_service_options *opt, keta_service **out,
+                           keta_error *err);
+
+/* Free the service (not the store). NULL is a no-op. */
+void keta_service_close(keta_service *svc);
+
+/* Who is acting: filled by keta_service_authenticate, passed to every use case. */
+typedef struct keta_actor {
+    int64_t user_id;
+    int64_t site_id;
+    int64_t patient_id; /* role patient: whose records are theirs */
+    keta_role role;
+    char username[KETA_USERNAME_MAX];
+} keta_actor;
+
+/* Password length bounds (bytes). */
+#define KETA_PASSWORD_MIN 12
+#define KETA_PASSWORD_MAX 1024
+
+/*
+ * Check username and password. On success fills *actor and audits "auth.login" success;
+ * on failure returns KETA_EAUTH with the same message whether the user is unknown, the
+ * password wrong or the account disabled (taking the same time: an unknown name is
+ * checked against a dummy hash), and audits the failure with its real reason.
+ */
+keta_err keta_service_authenticate(keta_service *svc, const char *username, const char *password,
+                                   keta_actor *actor, keta_error *err);
+
+/*
+ * `keta db init`: on a database with no accounts, create the first site and its admin
+ * account in one transaction (audited as "system"). KETA_ECONFLICT when accounts exist.
+ */
+keta_err keta_service_bootstrap(keta_service *svc, const char *site_name,
+                                const char *admin_username, const char *password, keta_actor *admin,
+                                keta_error *err);
+
+/* A new account. */
+typedef struct keta_new_user {
+    const char *username;     /* 1-63 of [a-z0-9._-], starting with a letter */
+    const char *display_name; /* 1-127 bytes */
+    keta_role role;
+    int64_t patient_id; /* role patient only: the patient the account belongs to */
+    const char *password;
+} keta_new_user;
+
+/* Create an account at the actor's site (permission user.admin). */
+keta_err keta_service_create_user(keta_service *svc, const keta_actor *actor,
+                                  const keta_new_user *in, int64_t *id, keta_error *err);
+
+/* ---- audit ----------------------------------------------------------------------------------- */
+
+/*
+ * Refuse actor (NULL: no authenticated user) an action decided outside the use cases (e.g.
+ * the HTTP layer's per-route role check): appends a failure entry "denied: why" in its own
+ * transaction and returns KETA_EDENIED (KETA_EDB if the refusal could not be audited).
+ */
+keta_err keta_service_refuse(keta_service *svc, const keta_actor *actor, const char *action,
+                             const char *entity, int64_t entity_id, int64_t patient_id,
+                             const char *why, keta_error *err);
+
+/*
+ * Record an event that writes nothing else (logout, session expiry) as one audit entry of
+ * actor (NULL: "system"); success or failure as given, detail without PHI.
+ */
+keta_err keta_service_audit_event(keta_service *svc, const keta_actor *actor, const char *action,
+                                  const char *entity, int64_t entity_id, bool success,
+                                  const char *detail, keta_error *err);
+
+/*
+ * Verify the audit chain (permission audit.review) as keta_store_audit_verify does, and
+ * record the review. KETA_EINTEGRITY when the log is not intact (rep and fn say where).
+ */
+keta_err keta_service_verify_audit(keta_service *svc, const keta_actor *actor,
+                                   keta_audit_report *rep, keta_audit_problem_fn fn, void *ctx,
+                                   keta_error *err);
+
+/* ---- patients -------------------------------------------------------------------------------- */
+
+typedef struct keta_new_patient {
+    const char *mrn;         /* 1-63 printable characters, unique within the site */
+    const char *given_name;  /* 1-127 bytes */
+    const char *family_name; /* 1-127 bytes */
+    const char *birth_date;  /* YYYY-MM-DD, a real date, not in the future, after 1900 */
+    const char *sex;         /* female, male, other, unknown */
+    double weight_kg;        /* 0: none; else 20-300 kg, recorded as the first weight */
+} keta_new_patient;
+
+/*
+ * Register a patient at the actor's site (permission patient.register), with the first
+ * weight when given, in one transaction with its audit entry.
+ */
+keta_err keta_service_register_patient(keta_service *svc, const keta_actor *actor,
+                                       const keta_new_patient *in, int64_t *id, keta_error *err);
+
+/* Read a patient's demographics (patient.read, or own_records for the patient); audited. */
+keta_err keta_service_get_patient(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                  keta_patient *out, keta_error *err);
+
+/*
+ * Record a body weight measured now (weight.record), 20-300 kg (the plausible range of
+ * c-ecosystem.md §4.3).
+ */
+keta_err keta_service_record_weight(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                    double weight_kg, int64_t *id, keta_error *err);
+
+/* ---- vital signs ----------------------------------------------------------------------------- */
+
+/*
+ * Record one set of vital signs in a session (vitals.record). in->measured_at "" means now;
+ * a time more than 5 minutes ahead of the clock is refused. Each measurement is optional
+ * (KETA_ABSENT) but at least one is needed; ranges: systolic 50-300 and diastolic 20-200
+ * mmHg with diastolic below systolic, heart rate 20-250 /min, SpO2 50-100 %, respiratory
+ * rate 2-80 /min, MOAA/S 0-5, CADSS 0-92. in->id, session_id and recorded_by are ignored.
+ */
+keta_err keta_service_record_vitals(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                    const keta_vitals *in, int64_t *id, keta_error *err);
+
+/*
+ * The vitals flowsheet of a session (vitals.read), in time order; audited as one read. The
+ * list functions call fn inside the transaction: show nothing unless they return KETA_OK.
+ */
+keta_err keta_service_list_vitals(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                  keta_vitals_fn fn, void *ctx, keta_error *err);
+
+/* ---- notes ----------------------------------------------------------------------------------- */
+
+/*
+ * Add a note (add-only): class "clinical" (note.clinical.add) or "integration_restricted"
+ * (note.integration.add). body 1-65535 bytes; amends_note_id 0 or an earlier note of the
+ * same patient.
+ */
+keta_err keta_service_add_note(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                               const char *note_class, const char *body, int64_t amends_note_id,
+                               int64_t *id, keta_error *err);
+
+/* The patient's notes of one class (note.clinical.read or note.integration.read); audited. */
+keta_err keta_service_list_notes(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                 const char *note_class, keta_note_fn fn, void *ctx,
+                                 keta_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

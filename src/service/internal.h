@@ -1,0 +1,69 @@
+/*
+ * Internal to src/service: the service handle and the steps every use case shares
+ * (authorize, begin as the actor, audit and commit).
+ */
+#ifndef KETA_SERVICE_INTERNAL_H
+#define KETA_SERVICE_INTERNAL_H
+
+#include <pthread.h>
+#include <sodium.h>
+
+#include "keta/service.h"
+
+struct keta_service {
+    keta_store *store;
+    keta_service_options opt;
+    pthread_mutex_t mu; /* guards the dummy hash */
+    bool dummy_ready;
+    char dummy_hash[crypto_pwhash_STRBYTES];
+};
+
+/* The service clock now, in the canonical form and in milliseconds. */
+int64_t svc__now_ms(const keta_service *svc);
+void svc__now(const keta_service *svc, char out[KETA_TIME_LEN]);
+
+/*
+ * Start an audit entry for actor (NULL: "system") doing action on entity entity_id of
+ * patient_id (0 when none), at the service's now, outcome success.
+ */
+void svc__audit_init(const keta_service *svc, keta_audit_entry *e, const keta_actor *actor,
+                     const char *action, const char *entity, int64_t entity_id, int64_t patient_id);
+
+/*
+ * Record a refusal (its own transaction: nothing else is written) and return
+ * KETA_EDENIED with why; KETA_EDB if even the refusal could not be audited.
+ */
+keta_err svc__deny(keta_service *svc, const keta_actor *actor, const char *action,
+                   const char *entity, int64_t entity_id, int64_t patient_id, const char *why,
+                   keta_error *err);
+
+/* KETA_OK when actor's role holds perm; otherwise svc__deny naming the permission. */
+keta_err svc__authorize(keta_service *svc, const keta_actor *actor, keta_permission perm,
+                        const char *action, const char *entity, int64_t entity_id,
+                        int64_t patient_id, keta_error *err);
+
+/*
+ * Begin a write transaction as actor: the account must still exist, be active and hold
+ * the role it logged in with (KETA_EAUTH otherwise, nothing left open).
+ */
+keta_err svc__begin(keta_service *svc, const keta_actor *actor, keta_tx **tx, keta_error *err);
+
+/* Append e to tx, then commit; on any failure roll back. tx is released in every case. */
+keta_err svc__commit_audited(keta_tx *tx, const keta_audit_entry *e, keta_error *err);
+
+/*
+ * Load patient_id in tx and check it is within actor's reach: the actor's site, and for a
+ * patient account only their own record. *in_scope is false when it is not (the caller
+ * rolls back and denies); KETA_ENOTFOUND when there is no such patient.
+ */
+keta_err svc__patient_in_scope(keta_tx *tx, const keta_actor *actor, int64_t patient_id,
+                               keta_patient *p, bool *in_scope, keta_error *err);
+
+/* Hash password with the service's argon2id settings after checking its length. */
+keta_err svc__hash_password(const keta_service *svc, const char *password, const char *field,
+                            char out[crypto_pwhash_STRBYTES], keta_error *err);
+
+/* Check a bounded text field: 1..max-1 bytes, no control characters. */
+keta_err svc__check_text(const char *v, size_t max, const char *field, keta_error *err);
+
+#endif

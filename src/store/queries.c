@@ -1,0 +1,192 @@
+/*
+ * Every SQL statement keta runs (besides the migration scripts in sql/), one row per named
+ * query. Parameters are `?`; the PostgreSQL driver numbers them when it prepares. A second
+ * text is given only where the dialects differ.
+ *
+ * The column lists below are read by position in records.c and audit.c: change them
+ * together.
+ */
+#include "internal.h"
+
+#define USER_COLS    "id, site_id, patient_id, username, display_name, role, active, created_at"
+#define PATIENT_COLS "id, site_id, mrn, given_name, family_name, birth_date, sex, created_at"
+#define WEIGHT_COLS  "id, patient_id, measured_at, weight_kg, recorded_by"
+#define CONSENT_COLS                                                                     \
+    "id, patient_id, kind, status, signed_at, external_ref, document_ref, recorded_by, " \
+    "recorded_at"
+#define ASSESSMENT_COLS                                                                     \
+    "id, patient_id, session_id, instrument, instrument_version, items_json, total, band, " \
+    "complete, alerts_json, administered_at, source, recorded_by"
+#define COURSE_COLS \
+    "id, patient_id, protocol, drug, route, start_date, status, created_by, created_at"
+#define SESSION_COLS                                                                          \
+    "id, course_id, number, planned_at, started_at, ended_at, dosing_weight_kg, order_json, " \
+    "administered_mg, lot_number, pump_json, discharge_json, discharged_at, discharged_by, "  \
+    "status"
+#define VITALS_COLS                                                                \
+    "id, session_id, measured_at, systolic_mmhg, diastolic_mmhg, heart_rate_bpm, " \
+    "spo2_percent, resp_rate_per_min, sedation_moaas, dissociation_cadss, recorded_by"
+#define EVENT_COLS                                                                         \
+    "id, patient_id, session_id, occurred_at, kind, severity, description, action_taken, " \
+    "recorded_by"
+#define NOTE_COLS \
+    "id, patient_id, session_id, note_class, body, author_id, created_at, amends_note_id"
+#define ALERT_COLS                                                                            \
+    "id, patient_id, session_id, kind, rule, detail, raised_at, raised_by, acknowledged_at, " \
+    "acknowledged_by, resolved_at, resolved_by"
+#define AUDIT_COLS                                                                             \
+    "seq, at, actor_id, actor, role, patient_id, action, entity, entity_id, outcome, detail, " \
+    "prev_hash, hash"
+
+/* The triggers that make the audit log append-only (sql/<dialect>/0001_core.sql). */
+#define SQLITE_AUDIT_TRIGGERS                                                \
+    "('audit_entry_chain', 'audit_entry_advance', 'audit_entry_no_update', " \
+    "'audit_entry_no_delete', 'audit_head_follows', 'audit_head_no_delete')"
+#define PG_AUDIT_TRIGGERS                                                        \
+    "('audit_entry_chain', 'audit_entry_no_change', 'audit_entry_no_truncate', " \
+    "'audit_head_guard', 'audit_head_no_truncate')"
+
+const store_query keta__store_queries[Q_COUNT] = {
+    [Q_SCHEMA_TABLE_EXISTS] =
+        {"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'",
+         "SELECT count(*) FROM pg_catalog.pg_tables "
+         "WHERE schemaname = current_schema() AND tablename = 'schema_version'"},
+    [Q_SCHEMA_VERSION] = {"SELECT coalesce(max(version), 0) FROM schema_version", NULL},
+    [Q_SCHEMA_RECORD] = {"INSERT INTO schema_version (version, description, applied_at) "
+                         "VALUES (?, ?, ?)",
+                         NULL},
+
+    [Q_SITE_INSERT] = {"INSERT INTO site (name, created_at) VALUES (?, ?) RETURNING id", NULL},
+    [Q_SITE_GET] = {"SELECT id, name, created_at FROM site WHERE id = ?", NULL},
+
+    [Q_USER_INSERT] = {"INSERT INTO staff_user (site_id, patient_id, username, display_name, "
+                       "role, active, created_at, password_hash) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       NULL},
+    [Q_USER_GET] = {"SELECT " USER_COLS " FROM staff_user WHERE id = ?", NULL},
+    [Q_USER_GET_BY_NAME] = {"SELECT " USER_COLS ", password_hash FROM staff_user "
+                            "WHERE username = ?",
+                            NULL},
+    [Q_USER_SET_HASH] = {"UPDATE staff_user SET password_hash = ? WHERE id = ? RETURNING id", NULL},
+    [Q_USER_SET_ACTIVE] = {"UPDATE staff_user SET active = ? WHERE id = ? RETURNING id", NULL},
+    [Q_USER_COUNT] = {"SELECT count(*) FROM staff_user", NULL},
+
+    [Q_PATIENT_INSERT] = {"INSERT INTO patient (site_id, mrn, given_name, family_name, "
+                          "birth_date, sex, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                          NULL},
+    [Q_PATIENT_GET] = {"SELECT " PATIENT_COLS " FROM patient WHERE id = ?", NULL},
+    [Q_PATIENT_UPDATE] = {"UPDATE patient SET mrn = ?, given_name = ?, family_name = ?, "
+                          "birth_date = ?, sex = ? WHERE id = ? RETURNING id",
+                          NULL},
+    [Q_PATIENT_COUNT] = {"SELECT count(*) FROM patient", NULL},
+
+    [Q_WEIGHT_INSERT] = {"INSERT INTO weight_measurement (patient_id, measured_at, weight_kg, "
+                         "recorded_by) VALUES (?, ?, ?, ?) RETURNING id",
+                         NULL},
+    [Q_WEIGHT_LATEST] = {"SELECT " WEIGHT_COLS " FROM weight_measurement WHERE patient_id = ? "
+                         "ORDER BY measured_at DESC, id DESC LIMIT 1",
+                         NULL},
+    [Q_WEIGHT_LIST] = {"SELECT " WEIGHT_COLS " FROM weight_measurement WHERE patient_id = ? "
+                       "ORDER BY measured_at, id",
+                       NULL},
+
+    [Q_CONSENT_INSERT] = {"INSERT INTO consent (patient_id, kind, status, signed_at, "
+                          "external_ref, document_ref, recorded_by, recorded_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                          NULL},
+    [Q_CONSENT_LIST] = {"SELECT " CONSENT_COLS " FROM consent WHERE patient_id = ? "
+                        "ORDER BY signed_at, id",
+                        NULL},
+
+    [Q_ASSESSMENT_INSERT] = {"INSERT INTO assessment (patient_id, session_id, instrument, "
+                             "instrument_version, items_json, total, band, complete, alerts_json, "
+                             "administered_at, source, recorded_by) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                             NULL},
+    [Q_ASSESSMENT_LIST] = {"SELECT " ASSESSMENT_COLS " FROM assessment WHERE patient_id = ? "
+                           "ORDER BY administered_at, id",
+                           NULL},
+
+    [Q_COURSE_INSERT] = {"INSERT INTO course (patient_id, protocol, drug, route, start_date, "
+                         "status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                         "RETURNING id",
+                         NULL},
+    [Q_COURSE_GET] = {"SELECT " COURSE_COLS " FROM course WHERE id = ?", NULL},
+    [Q_COURSE_SET_STATUS] = {"UPDATE course SET status = ? WHERE id = ? RETURNING id", NULL},
+
+    [Q_SESSION_INSERT] = {"INSERT INTO treatment_session (course_id, number, planned_at, "
+                          "started_at, ended_at, dosing_weight_kg, order_json, administered_mg, "
+                          "lot_number, pump_json, discharge_json, discharged_at, discharged_by, "
+                          "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                          NULL},
+    [Q_SESSION_GET] = {"SELECT " SESSION_COLS " FROM treatment_session WHERE id = ?", NULL},
+    [Q_SESSION_UPDATE] = {"UPDATE treatment_session SET planned_at = ?, started_at = ?, "
+                          "ended_at = ?, dosing_weight_kg = ?, order_json = ?, "
+                          "administered_mg = ?, lot_number = ?, pump_json = ?, "
+                          "discharge_json = ?, discharged_at = ?, discharged_by = ?, status = ? "
+                          "WHERE id = ? RETURNING id",
+                          NULL},
+    [Q_SESSION_PATIENT] = {"SELECT c.patient_id FROM treatment_session s "
+                           "JOIN course c ON c.id = s.course_id WHERE s.id = ?",
+                           NULL},
+
+    [Q_VITALS_INSERT] = {"INSERT INTO vital_sign (session_id, measured_at, systolic_mmhg, "
+                         "diastolic_mmhg, heart_rate_bpm, spo2_percent, resp_rate_per_min, "
+                         "sedation_moaas, dissociation_cadss, recorded_by) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                         NULL},
+    [Q_VITALS_LIST] = {"SELECT " VITALS_COLS " FROM vital_sign WHERE session_id = ? "
+                       "ORDER BY measured_at, id",
+                       NULL},
+    [Q_VITALS_COUNT] = {"SELECT count(*) FROM vital_sign", NULL},
+
+    [Q_EVENT_INSERT] = {"INSERT INTO adverse_event (patient_id, session_id, occurred_at, kind, "
+                        "severity, description, action_taken, recorded_by) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                        NULL},
+    [Q_EVENT_LIST] = {"SELECT " EVENT_COLS " FROM adverse_event WHERE patient_id = ? "
+                      "ORDER BY occurred_at, id",
+                      NULL},
+
+    [Q_NOTE_INSERT] = {"INSERT INTO note (patient_id, session_id, note_class, body, author_id, "
+                       "created_at, amends_note_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       NULL},
+    [Q_NOTE_LIST] = {"SELECT " NOTE_COLS " FROM note WHERE patient_id = ? AND note_class = ? "
+                     "ORDER BY created_at, id",
+                     NULL},
+
+    [Q_ALERT_INSERT] = {"INSERT INTO alert (patient_id, session_id, kind, rule, detail, "
+                        "raised_at, raised_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                        NULL},
+    [Q_ALERT_ACK] = {"UPDATE alert SET acknowledged_at = ?, acknowledged_by = ? "
+                     "WHERE id = ? AND acknowledged_at IS NULL RETURNING id",
+                     NULL},
+    [Q_ALERT_RESOLVE] = {"UPDATE alert SET resolved_at = ?, resolved_by = ? "
+                         "WHERE id = ? AND resolved_at IS NULL RETURNING id",
+                         NULL},
+    [Q_ALERT_GET] = {"SELECT " ALERT_COLS " FROM alert WHERE id = ?", NULL},
+    [Q_ALERT_LIST_OPEN] = {"SELECT " ALERT_COLS " FROM alert WHERE resolved_at IS NULL "
+                           "AND (? = 0 OR patient_id = ?) ORDER BY raised_at, id",
+                           "SELECT " ALERT_COLS " FROM alert WHERE resolved_at IS NULL "
+                           "AND (?::bigint = 0 OR patient_id = ?::bigint) ORDER BY raised_at, id"},
+
+    [Q_AUDIT_HEAD_LOCK] = {"SELECT seq, hash FROM audit_head WHERE id = 1",
+                           "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"},
+    [Q_AUDIT_HEAD] = {"SELECT seq, hash FROM audit_head WHERE id = 1", NULL},
+    [Q_AUDIT_INSERT] = {"INSERT INTO audit_entry (" AUDIT_COLS ") "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        NULL},
+    [Q_AUDIT_LIST] = {"SELECT " AUDIT_COLS " FROM audit_entry WHERE seq > ? ORDER BY seq LIMIT ?",
+                      NULL},
+    [Q_AUDIT_PROTECTION] = {"SELECT count(*) FROM sqlite_schema "
+                            "WHERE type = 'trigger' AND name IN " SQLITE_AUDIT_TRIGGERS,
+                            "SELECT count(*) FROM pg_catalog.pg_trigger t "
+                            "JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
+                            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE n.nspname = current_schema() AND NOT t.tgisinternal "
+                            "AND t.tgenabled <> 'D' AND t.tgname IN " PG_AUDIT_TRIGGERS},
+};
+
+/* How many triggers Q_AUDIT_PROTECTION must count in each dialect. */
+const int keta__store_audit_triggers_sqlite = 6;
+const int keta__store_audit_triggers_postgresql = 5;
