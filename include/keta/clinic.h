@@ -59,8 +59,8 @@ typedef enum keta_level {
 /* "info", "warning", "hold", "block". */
 const char *keta_level_name(keta_level l);
 
-#define KETA_NOTIFY_NURSE      1u
-#define KETA_NOTIFY_PRESCRIBER 2u
+#define KETA_NOTIFY_NURSE       1u
+#define KETA_NOTIFY_PRESCRIBER  2u
 
 #define KETA_CLINIC_MESSAGE_MAX 200
 #define KETA_CLINIC_MAX_ALERTS  48
@@ -122,7 +122,7 @@ typedef struct keta_dose_result {
     double bag_ml, concentration_mg_per_ml, rate_ml_per_h;
     double rate_mg_per_min, rate_mg_per_kg_per_h;
     bool has_draw;
-    double draw_ml; /* stock volume holding the dose */
+    double draw_ml;                                       /* stock volume holding the dose */
     int devices, device_interval_min, administration_min; /* esketamine nasal devices */
     keta_limit_result check;
     bool reason_required;
@@ -140,7 +140,8 @@ keta_err keta_dose_json(const keta_policy *pol, const json_t *req, json_t **out,
 keta_err keta_dose_text(const keta_policy *pol, const char *text, size_t len, json_t **out,
                         keta_error *err);
 
-/* ---- vital signs ------------------------------------------------------------------------------ */
+/* ---- vital signs ------------------------------------------------------------------------------
+ */
 
 /* One reading; a field is absent when its has_ flag is false. */
 typedef struct keta_vitals {
@@ -180,8 +181,8 @@ keta_err keta_course_plan_text(const keta_policy *pol, const char *text, size_t 
 /* `keta course review`: non-response and escalation offer, missed sessions. */
 keta_err keta_course_review_json(const keta_policy *pol, const json_t *req, json_t **out,
                                  keta_error *err);
-keta_err keta_course_review_text(const keta_policy *pol, const char *text, size_t len,
-                                 json_t **out, keta_error *err);
+keta_err keta_course_review_text(const keta_policy *pol, const char *text, size_t len, json_t **out,
+                                 keta_error *err);
 
 /* `keta course outcome`: response, remission and relapse over a series of scores. */
 keta_err keta_course_outcome_json(const keta_policy *pol, const json_t *req, json_t **out,

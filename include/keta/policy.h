@@ -38,8 +38,8 @@
 extern "C" {
 #endif
 
-#define KETA_POLICY_NAME_MAX 64   /* bytes of the policy's name, with the NUL */
-#define KETA_POLICY_TEXT_MAX 512  /* bytes of the crisis text, with the NUL */
+#define KETA_POLICY_NAME_MAX 64    /* bytes of the policy's name, with the NUL */
+#define KETA_POLICY_TEXT_MAX 512   /* bytes of the crisis text, with the NUL */
 #define KETA_POLICY_FILE_MAX 65536 /* bytes of a policy file */
 
 /* A drug-library entry: one drug by one route (the smart-pump library's rows). */
@@ -176,17 +176,17 @@ typedef enum keta_rule_type {
 } keta_rule_type;
 
 typedef struct keta_policy_rule {
-    const char *id;   /* "bp.hold_systolic_mmhg"; the JSON path with dots */
+    const char *id; /* "bp.hold_systolic_mmhg"; the JSON path with dots */
     keta_rule_type type;
-    size_t offset;    /* of the value in keta_policy (not used by fixed rules) */
-    double def;       /* default (numbers, booleans 0/1, choice index) */
-    double min, max;  /* accepted range of a clinic's value */
-    const char *def_text;         /* default of a text rule */
-    const char *const *choices;   /* NULL-terminated names of a choice rule */
-    const char *unit;             /* "mmHg", "min", "mg/kg", "" */
-    const char *cmp;              /* how a reading is compared: ">=", ">", "<=", "<", "" */
-    const char *meaning;          /* what the rule does, in a sentence */
-    const char *source;           /* clinic.md section and the paper or label behind it */
+    size_t offset;              /* of the value in keta_policy (not used by fixed rules) */
+    double def;                 /* default (numbers, booleans 0/1, choice index) */
+    double min, max;            /* accepted range of a clinic's value */
+    const char *def_text;       /* default of a text rule */
+    const char *const *choices; /* NULL-terminated names of a choice rule */
+    const char *unit;           /* "mmHg", "min", "mg/kg", "" */
+    const char *cmp;            /* how a reading is compared: ">=", ">", "<=", "<", "" */
+    const char *meaning;        /* what the rule does, in a sentence */
+    const char *source;         /* clinic.md section and the paper or label behind it */
 } keta_policy_rule;
 
 /* The number of rules (configurable and fixed) and the i-th in documentation order. */

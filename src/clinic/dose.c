@@ -17,8 +17,8 @@ static const struct {
     const char *field;
     double min, max;
 } ranges[] = {
-    {"weight_kg", 20, 300},      {"mg_per_kg", 0.01, 10},  {"dose_mg", 0.5, 1000},
-    {"duration_min", 1, 600},    {"bag_ml", 5, 1000},      {"stock_mg_per_ml", 0.1, 100},
+    {"weight_kg", 20, 300},      {"mg_per_kg", 0.01, 10}, {"dose_mg", 0.5, 1000},
+    {"duration_min", 1, 600},    {"bag_ml", 5, 1000},     {"stock_mg_per_ml", 0.1, 100},
     {"session_number", 1, 1000}, {"age_y", 0, 120},
 };
 enum { R_WEIGHT, R_MGKG, R_DOSE, R_DURATION, R_BAG, R_STOCK, R_SESSION, R_AGE };
@@ -43,9 +43,8 @@ static keta_err check_range(int which, double v, keta_error *err)
 
 static keta_err check_request(const keta_dose_request *q, keta_drug_route *entry, keta_error *err)
 {
-    const double values[] = {q->weight_kg,       q->mg_per_kg, q->dose_mg,
-                             q->duration_min,    q->bag_ml,    q->stock_mg_per_ml,
-                             q->session_number,  q->age_y};
+    const double values[] = {q->weight_kg, q->mg_per_kg,       q->dose_mg,        q->duration_min,
+                             q->bag_ml,    q->stock_mg_per_ml, q->session_number, q->age_y};
     for (int i = 0; i < (int)(sizeof values / sizeof values[0]); i++) {
         keta_err rc = check_range(i, values[i], err);
         if (rc != KETA_OK)
@@ -102,8 +101,8 @@ static void limit(keta_dose_result *out, keta_limit_result level, bool below, co
         &out->findings, r ? r->id : "drug_library", "drug_library",
         level == KETA_LIMIT_HARD ? KETA_LEVEL_BLOCK : KETA_LEVEL_WARNING,
         level == KETA_LIMIT_HARD ? KETA_NOTIFY_PRESCRIBER : 0, "%s %g %s is %s the %s limit %g %s",
-        what, value, unit, below ? "below" : "above",
-        level == KETA_LIMIT_HARD ? "hard" : "soft", lim, unit);
+        what, value, unit, below ? "below" : "above", level == KETA_LIMIT_HARD ? "hard" : "soft",
+        lim, unit);
     clinic__alert_value(a, value, lim, unit);
     if (level > out->check)
         out->check = level;
@@ -145,10 +144,9 @@ static void label_rules(const keta_policy *pol, const keta_dose_request *q, keta
             out->check = KETA_LIMIT_HARD;
         }
     } else if ((int)q->dose_mg == 84 && !q->has_56mg) {
-        keta_clinic_alert *a =
-            clinic__alert(&out->findings, "label.esketamine.84mg_after_56mg", "label",
-                          KETA_LEVEL_BLOCK, KETA_NOTIFY_PRESCRIBER,
-                          "84 mg only after a 56 mg dose; none is recorded (had_56mg)");
+        keta_clinic_alert *a = clinic__alert(
+            &out->findings, "label.esketamine.84mg_after_56mg", "label", KETA_LEVEL_BLOCK,
+            KETA_NOTIFY_PRESCRIBER, "84 mg only after a 56 mg dose; none is recorded (had_56mg)");
         clinic__alert_value(a, 84, 56, "mg");
         out->check = KETA_LIMIT_HARD;
     }
@@ -215,10 +213,13 @@ keta_err keta_dose_compute(const keta_policy *pol, const keta_dose_request *q,
 static keta_err decode(const json_t *req, keta_dose_request *q, const char **reason,
                        keta_error *err)
 {
-    static const char *const keys[] = {
-        "drug",           "route",  "weight_kg", "mg_per_kg", "dose_mg",  "duration_min",
-        "bag_ml",         "stock_mg_per_ml",     "session_number",        "had_56mg",
-        "age_y",          "indication",          "reason", NULL};
+    static const char *const keys[] = {"drug",           "route",
+                                       "weight_kg",      "mg_per_kg",
+                                       "dose_mg",        "duration_min",
+                                       "bag_ml",         "stock_mg_per_ml",
+                                       "session_number", "had_56mg",
+                                       "age_y",          "indication",
+                                       "reason",         NULL};
     static const char *const indications[] = {"trd", "mdsi", NULL};
     memset(q, 0, sizeof *q);
     *reason = NULL;
@@ -235,8 +236,8 @@ static keta_err decode(const json_t *req, keta_dose_request *q, const char **rea
                          NULL,          &q->bag_ml,    &q->stock_mg_per_ml};
     for (int i = 0; rc == KETA_OK && i < (int)(sizeof numbers / sizeof numbers[0]); i++)
         if (numbers[i] != NULL)
-            rc = keta_json_get_number(req, "", ranges[i].field, ranges[i].min, ranges[i].max,
-                                      true, numbers[i], NULL, err);
+            rc = keta_json_get_number(req, "", ranges[i].field, ranges[i].min, ranges[i].max, true,
+                                      numbers[i], NULL, err);
     if (rc == KETA_OK)
         rc = clinic__get_int(req, "", "duration_min", (int)ranges[R_DURATION].min,
                              (int)ranges[R_DURATION].max, true, &q->duration_min, NULL, err);
@@ -244,8 +245,8 @@ static keta_err decode(const json_t *req, keta_dose_request *q, const char **rea
         rc = clinic__get_int(req, "", "session_number", (int)ranges[R_SESSION].min,
                              (int)ranges[R_SESSION].max, true, &q->session_number, NULL, err);
     if (rc == KETA_OK)
-        rc = clinic__get_int(req, "", "age_y", (int)ranges[R_AGE].min, (int)ranges[R_AGE].max,
-                             true, &q->age_y, NULL, err);
+        rc = clinic__get_int(req, "", "age_y", (int)ranges[R_AGE].min, (int)ranges[R_AGE].max, true,
+                             &q->age_y, NULL, err);
     if (rc == KETA_OK)
         rc = clinic__get_bool(req, "", "had_56mg", true, &q->has_56mg, NULL, err);
     int indication = 0;
@@ -265,8 +266,8 @@ static keta_err encode_check(const keta_dose_result *r, const char *reason, json
     bool programmable = r->check == KETA_LIMIT_OK || (r->check == KETA_LIMIT_SOFT && reason);
     const char *first = NULL;
     for (size_t i = 0; i < r->findings.n && first == NULL; i++)
-        if (r->findings.a[i].level == (r->check == KETA_LIMIT_HARD ? KETA_LEVEL_BLOCK
-                                                                     : KETA_LEVEL_WARNING))
+        if (r->findings.a[i].level ==
+            (r->check == KETA_LIMIT_HARD ? KETA_LEVEL_BLOCK : KETA_LEVEL_WARNING))
             first = r->findings.a[i].rule;
     if (rc == KETA_OK)
         rc = keta_json_set(c, "result", json_string(keta_limit_result_name(r->check)));

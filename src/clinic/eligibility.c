@@ -22,9 +22,12 @@ typedef struct finding {
     keta_policy_rule rule;
 } finding;
 
-#define RULE(id, meaning, src) {id, KETA_RULE_FIXED, 0, 0, 0, 0, NULL, NULL, "", "", meaning, src}
-#define C  E_CONTRA
-#define R  E_REVIEW
+#define RULE(id, meaning, src)                                            \
+    {                                                                     \
+        id, KETA_RULE_FIXED, 0, 0, 0, 0, NULL, NULL, "", "", meaning, src \
+    }
+#define C       E_CONTRA
+#define R       E_REVIEW
 #define LBL_ESK "clinic.md §1.6 esketamine label ISI"
 #define TRIALS  "clinic.md §1.1 trial exclusions (PMC10812090 Table 1; NCT05803551)"
 
@@ -38,8 +41,9 @@ static const finding findings[] = {
      RULE("eligibility.arteriovenous_malformation", "as aneurysmal vascular disease",
           LBL_ESK "; §1.1 ketamine label; §6 scenario 10")},
     {"intracerebral_haemorrhage", false, C, R, C,
-     RULE("eligibility.intracerebral_haemorrhage", "history of intracerebral haemorrhage: as "
-                                                   "aneurysmal vascular disease",
+     RULE("eligibility.intracerebral_haemorrhage",
+          "history of intracerebral haemorrhage: as "
+          "aneurysmal vascular disease",
           LBL_ESK "; §1.1 ketamine label; §6 scenario 10")},
     {"hypersensitivity", false, C, C, C,
      RULE("eligibility.hypersensitivity",
@@ -59,8 +63,7 @@ static const finding findings[] = {
      RULE("eligibility.raised_intracranial_pressure", "raised intracranial pressure",
           "clinic.md §1.1 (NCT05803551); §1.6 label (ICP rise a serious risk)")},
     {"intracranial_mass", false, C, C, C,
-     RULE("eligibility.intracranial_mass", "intracranial mass",
-          "clinic.md §1.1 (NCT05803551)")},
+     RULE("eligibility.intracranial_mass", "intracranial mass", "clinic.md §1.1 (NCT05803551)")},
     {"unstable_medical_illness", false, C, C, C,
      RULE("eligibility.unstable_medical_illness", "unstable medical illness", TRIALS)},
     {"psychosis_current", false, R, C, C,
@@ -140,8 +143,8 @@ const keta_policy_rule *clinic__eligibility_rule_find(const char *id)
 
 /* ---- the decision ------------------------------------------------------------------------- */
 
-static const char *const diagnosis_names[] = {
-    "mdd", "bipolar_depression", "ptsd", "ocd", "anxiety", "chronic_pain", "other", NULL};
+static const char *const diagnosis_names[] = {"mdd",     "bipolar_depression", "ptsd",  "ocd",
+                                              "anxiety", "chronic_pain",       "other", NULL};
 enum { DX_MDD, DX_BIPOLAR_DEPRESSION, DX_COUNT = 7 };
 
 typedef struct intake {
@@ -210,8 +213,9 @@ static void indication(const keta_policy *pol, const intake *in, reasons *rs)
                        "treatment-resistant MDD: %d adequate trials failed (at least %d)",
                        in->failed_trials, need);
         else if (in->dx[DX_MDD] && in->acute_suicidal_ideation)
-            add_reason(rs, E_MET, "eligibility.esketamine_indication", NULL,
-                       "MDD with acute suicidal ideation or behaviour (84 mg twice weekly, 4 weeks)");
+            add_reason(
+                rs, E_MET, "eligibility.esketamine_indication", NULL,
+                "MDD with acute suicidal ideation or behaviour (84 mg twice weekly, 4 weeks)");
         else
             add_reason(rs, E_NOT_INDICATED, "eligibility.esketamine_indication", NULL,
                        "not an esketamine indication: needs MDD with %d failed adequate trials "
@@ -236,8 +240,8 @@ static void indication(const keta_policy *pol, const intake *in, reasons *rs)
 static void evaluate(const keta_policy *pol, const intake *in, reasons *rs)
 {
     if (in->age_y < pol->eligibility.min_age_y)
-        add_reason(rs, E_CONTRA, "eligibility.min_age_y", NULL,
-                   "age %d is below the minimum of %d", in->age_y, pol->eligibility.min_age_y);
+        add_reason(rs, E_CONTRA, "eligibility.min_age_y", NULL, "age %d is below the minimum of %d",
+                   in->age_y, pol->eligibility.min_age_y);
     if (in->home && in->route != KETA_ROUTE_ORAL && in->route != KETA_ROUTE_SUBLINGUAL)
         add_reason(rs, E_CONTRA, "eligibility.home_route", NULL,
                    "route %s is not for use at home (oral or sublingual only)",
@@ -248,8 +252,9 @@ static void evaluate(const keta_policy *pol, const intake *in, reasons *rs)
         if (!in->present[i])
             continue;
         const finding *f = &findings[i];
-        effect e = in->drug == KETA_DRUG_ESKETAMINE ? f->esketamine : in->home ? f->home
-                                                                               : f->clinic;
+        effect e = in->drug == KETA_DRUG_ESKETAMINE ? f->esketamine
+                   : in->home                       ? f->home
+                                                    : f->clinic;
         any = true;
         add_reason(rs, e, f->rule.id, f->key, "%s: %s", f->key, f->rule.meaning);
     }
@@ -336,10 +341,17 @@ static keta_err decode_trials(const json_t *req, intake *in, keta_error *err)
 
 static keta_err decode(const json_t *req, intake *in, keta_error *err)
 {
-    static const char *const keys[] = {"drug",        "route",       "setting",
-                                       "age_y",       "diagnoses",   "acute_suicidal_ideation",
-                                       "antidepressant_trials",      "phq9_total",
-                                       "bp",          "history",     "medications",
+    static const char *const keys[] = {"drug",
+                                       "route",
+                                       "setting",
+                                       "age_y",
+                                       "diagnoses",
+                                       "acute_suicidal_ideation",
+                                       "antidepressant_trials",
+                                       "phq9_total",
+                                       "bp",
+                                       "history",
+                                       "medications",
                                        NULL};
     static const char *const required[] = {"drug", "route", "age_y", "diagnoses", NULL};
     static const char *const settings[] = {"clinic", "home", NULL};

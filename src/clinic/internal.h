@@ -43,11 +43,11 @@ keta_err clinic__get_choice(const json_t *obj, const char *path, const char *fie
                             const char *const *names, bool optional, int *out, keta_error *err);
 /* The same for a value v at JSON pointer where; what names it in the message ("diagnosis"). */
 keta_err clinic__choice_of(const json_t *v, const char *where, const char *what,
-                          const char *const *names, int *out, keta_error *err);
+                           const char *const *names, int *out, keta_error *err);
 keta_err clinic__get_date(const json_t *obj, const char *path, const char *field, bool optional,
                           int64_t *days, bool *present, keta_error *err);
-keta_err clinic__get_datetime(const json_t *obj, const char *path, const char *field,
-                              bool optional, int64_t *minutes, bool *present, keta_error *err);
+keta_err clinic__get_datetime(const json_t *obj, const char *path, const char *field, bool optional,
+                              int64_t *minutes, bool *present, keta_error *err);
 /* As keta_json_get_int into an int. */
 keta_err clinic__get_int(const json_t *obj, const char *path, const char *field, int min, int max,
                          bool optional, int *out, bool *present, keta_error *err);
@@ -55,8 +55,8 @@ keta_err clinic__get_int(const json_t *obj, const char *path, const char *field,
 keta_err clinic__get_array(const json_t *obj, const char *path, const char *field, size_t max,
                            const json_t **arr, keta_error *err);
 /* A member that must be an object when present (NULL when absent). */
-keta_err clinic__get_object(const json_t *obj, const char *path, const char *field,
-                            bool optional, const json_t **out, keta_error *err);
+keta_err clinic__get_object(const json_t *obj, const char *path, const char *field, bool optional,
+                            const json_t **out, keta_error *err);
 /* Join path and key as a JSON pointer, and path with an index. */
 void clinic__path(char *dst, size_t cap, const char *path, const char *key);
 void clinic__path_index(char *dst, size_t cap, const char *path, const char *key, size_t i);
@@ -76,8 +76,8 @@ typedef struct clinic_bp {
 keta_err clinic__get_bp(const json_t *obj, const char *path, const char *field, bool optional,
                         clinic_bp *out, keta_error *err);
 /* Decode the reading fields of o into v (time required when need_time). */
-keta_err clinic__decode_vitals(const json_t *o, const char *path, bool need_time,
-                               keta_vitals *v, keta_error *err);
+keta_err clinic__decode_vitals(const json_t *o, const char *path, bool need_time, keta_vitals *v,
+                               keta_error *err);
 extern const char *const clinic__vitals_keys[];
 
 /* ---- alerts ---- */

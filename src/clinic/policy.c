@@ -9,20 +9,30 @@
 #include "internal.h"
 
 #define OFF(f) offsetof(keta_policy, f)
-#define INT(id, f, def, lo, hi, unit, cmp, meaning, src)                                           \
-    {id, KETA_RULE_INT, OFF(f), def, lo, hi, NULL, NULL, unit, cmp, meaning, src}
-#define NUM(id, f, def, lo, hi, unit, cmp, meaning, src)                                           \
-    {id, KETA_RULE_NUMBER, OFF(f), def, lo, hi, NULL, NULL, unit, cmp, meaning, src}
-#define BOOL(id, f, def, meaning, src)                                                             \
-    {id, KETA_RULE_BOOL, OFF(f), def, 0, 1, NULL, NULL, "", "", meaning, src}
-#define CHOICE(id, f, def, lo, hi, names, meaning, src)                                            \
-    {id, KETA_RULE_CHOICE, OFF(f), def, lo, hi, NULL, names, "", "", meaning, src}
-#define FIXED(id, meaning, src) {id, KETA_RULE_FIXED, 0, 0, 0, 0, NULL, NULL, "", "", meaning, src}
+#define INT(id, f, def, lo, hi, unit, cmp, meaning, src)                            \
+    {                                                                               \
+        id, KETA_RULE_INT, OFF(f), def, lo, hi, NULL, NULL, unit, cmp, meaning, src \
+    }
+#define NUM(id, f, def, lo, hi, unit, cmp, meaning, src)                               \
+    {                                                                                  \
+        id, KETA_RULE_NUMBER, OFF(f), def, lo, hi, NULL, NULL, unit, cmp, meaning, src \
+    }
+#define BOOL(id, f, def, meaning, src)                                          \
+    {                                                                           \
+        id, KETA_RULE_BOOL, OFF(f), def, 0, 1, NULL, NULL, "", "", meaning, src \
+    }
+#define CHOICE(id, f, def, lo, hi, names, meaning, src)                              \
+    {                                                                                \
+        id, KETA_RULE_CHOICE, OFF(f), def, lo, hi, NULL, names, "", "", meaning, src \
+    }
+#define FIXED(id, meaning, src)                                           \
+    {                                                                     \
+        id, KETA_RULE_FIXED, 0, 0, 0, 0, NULL, NULL, "", "", meaning, src \
+    }
 
 /* One drug-library field of entry E (a string literal) at index IDX. */
-#define DL(E, IDX, FIELD, def, lo, hi, unit, cmp, meaning, src)                                    \
-    NUM("drug_library." E "." #FIELD, drug_library[IDX].FIELD, def, lo, hi, unit, cmp, meaning,    \
-        src)
+#define DL(E, IDX, FIELD, def, lo, hi, unit, cmp, meaning, src) \
+    NUM("drug_library." E "." #FIELD, drug_library[IDX].FIELD, def, lo, hi, unit, cmp, meaning, src)
 #define DL_MGKG(E, IDX, smin, smax, hmax, src)                                                     \
     DL(E, IDX, soft_min_mg_per_kg, smin, 0, 2, "mg/kg", "<",                                       \
        "dose below this warns and needs a reason (0: no lower limit)", src),                       \
@@ -30,14 +40,14 @@
            "dose above this warns and needs a documented reason", src),                            \
         DL(E, IDX, hard_max_mg_per_kg, hmax, 0.05, 10, "mg/kg", ">", "dose above this is refused", \
            src)
-#define DL_MG(E, IDX, smax, hmax, src)                                                             \
-    DL(E, IDX, soft_max_mg, smax, 1, 1000, "mg", ">",                                              \
-       "total dose above this warns and needs a documented reason", src),                          \
+#define DL_MG(E, IDX, smax, hmax, src)                                    \
+    DL(E, IDX, soft_max_mg, smax, 1, 1000, "mg", ">",                     \
+       "total dose above this warns and needs a documented reason", src), \
         DL(E, IDX, hard_max_mg, hmax, 1, 1000, "mg", ">", "total dose above this is refused", src)
-#define DL_RATE(E, IDX, smax, hmax, src)                                                           \
-    DL(E, IDX, soft_max_rate_mg_per_kg_per_h, smax, 0.1, 20, "mg/kg/h", ">",                       \
-       "infusion rate above this warns and needs a documented reason", src),                       \
-        DL(E, IDX, hard_max_rate_mg_per_kg_per_h, hmax, 0.1, 20, "mg/kg/h", ">",                   \
+#define DL_RATE(E, IDX, smax, hmax, src)                                         \
+    DL(E, IDX, soft_max_rate_mg_per_kg_per_h, smax, 0.1, 20, "mg/kg/h", ">",     \
+       "infusion rate above this warns and needs a documented reason", src),     \
+        DL(E, IDX, hard_max_rate_mg_per_kg_per_h, hmax, 0.1, 20, "mg/kg/h", ">", \
            "infusion rate above this is refused", src)
 
 static const char *const nausea_names[] = {"none", "minimal", "moderate", "severe", NULL};
@@ -60,17 +70,17 @@ static const keta_policy_rule rules[] = {
         "decision; the session cannot close until it is resolved",
         "clinic.md §6 scenario 3 (configured >=180 systolic); §1.1 180/100 hold [U: attributed to "
         "Sanacora 2017]; Yip 2022 'aggressive approach' [V]"),
-    INT("bp.hold_diastolic_mmhg", bp.hold_diastolic_mmhg, 100, 70, 150, "mmHg", ">=",
-        "diastolic at or above this alerts and pauses dosing pending a decision",
+    INT("bp.hold_diastolic_mmhg", bp.hold_diastolic_mmhg, 100, 70, 150, "mmHg",
+        ">=", "diastolic at or above this alerts and pauses dosing pending a decision",
         "clinic.md §6 scenario 3 (>=100-110 diastolic; keta takes the lower bound); §1.1 [U]"),
-    INT("bp.rise_alert_systolic_mmhg", bp.rise_alert_systolic_mmhg, 40, 10, 100, "mmHg", ">=",
-        "a systolic rise from the pre-dose baseline of at least this alerts",
+    INT("bp.rise_alert_systolic_mmhg", bp.rise_alert_systolic_mmhg, 40, 10, 100, "mmHg",
+        ">=", "a systolic rise from the pre-dose baseline of at least this alerts",
         "clinic.md §1.6 label ISI (>=40 mmHg systolic rises in 8-19% on esketamine)"),
-    INT("bp.rise_alert_diastolic_mmhg", bp.rise_alert_diastolic_mmhg, 25, 5, 60, "mmHg", ">=",
-        "a diastolic rise from the pre-dose baseline of at least this alerts",
+    INT("bp.rise_alert_diastolic_mmhg", bp.rise_alert_diastolic_mmhg, 25, 5, 60, "mmHg",
+        ">=", "a diastolic rise from the pre-dose baseline of at least this alerts",
         "clinic.md §1.6 label ISI (>=25 mmHg diastolic rises)"),
-    INT("bp.low_alert_systolic_mmhg", bp.low_alert_systolic_mmhg, 90, 60, 120, "mmHg", "<=",
-        "systolic at or below this alerts (hypotension)", U_DEFAULT),
+    INT("bp.low_alert_systolic_mmhg", bp.low_alert_systolic_mmhg, 90, 60, 120, "mmHg",
+        "<=", "systolic at or below this alerts (hypotension)", U_DEFAULT),
     INT("bp.recheck_after_alert_min", bp.recheck_after_alert_min, 5, 1, 30, "min", "",
         "after a BP alert or hold, a repeat BP is due within this many minutes",
         "clinic.md §6 scenario 3 (repeat BP within a configurable interval); number [U]"),
@@ -81,22 +91,23 @@ static const keta_policy_rule rules[] = {
         "after dosing until discharge a BP older than this is overdue",
         "clinic.md §1.4 Dunlop 2018 (every 15 min after)"),
     /* ---- heart rate, oxygen, breathing, sedation, dissociation ---- */
-    INT("hr.hold_bpm", hr.hold_bpm, 110, 80, 200, "/min", ">=",
-        "heart rate at or above this alerts and pauses dosing pending a decision",
+    INT("hr.hold_bpm", hr.hold_bpm, 110, 80, 200, "/min",
+        ">=", "heart rate at or above this alerts and pauses dosing pending a decision",
         "clinic.md §1.1 (HR >110 stop/hold, attributed to Sanacora 2017 [U])"),
-    INT("hr.low_alert_bpm", hr.low_alert_bpm, 50, 30, 70, "/min", "<=",
-        "heart rate at or below this alerts (bradycardia)", U_DEFAULT),
+    INT("hr.low_alert_bpm", hr.low_alert_bpm, 50, 30, 70, "/min",
+        "<=", "heart rate at or below this alerts (bradycardia)", U_DEFAULT),
     INT("spo2.alert_pct", spo2.alert_pct, 94, 85, 99, "%", "<=", "SpO2 at or below this alerts",
         "clinic.md §1.6 (pulse oximetry; respiratory depression) and §1.7 REMS; number [U]"),
-    INT("spo2.hold_pct", spo2.hold_pct, 90, 75, 98, "%", "<=",
-        "SpO2 at or below this pauses dosing and calls the prescriber", "clinic.md §1.6; number [U]"),
+    INT("spo2.hold_pct", spo2.hold_pct, 90, 75, 98, "%",
+        "<=", "SpO2 at or below this pauses dosing and calls the prescriber",
+        "clinic.md §1.6; number [U]"),
     INT("rr.alert_per_min", rr.alert_per_min, 10, 4, 16, "/min", "<=",
         "respiratory rate at or below this alerts", "clinic.md §1.6 respiratory depression; [U]"),
-    INT("rr.hold_per_min", rr.hold_per_min, 8, 4, 14, "/min", "<=",
-        "respiratory rate at or below this pauses dosing and calls the prescriber",
+    INT("rr.hold_per_min", rr.hold_per_min, 8, 4, 14, "/min",
+        "<=", "respiratory rate at or below this pauses dosing and calls the prescriber",
         "clinic.md §1.6; number [U]"),
-    INT("sedation.alert_moaas", sedation.alert_moaas, 3, 0, 4, "MOAA/s", "<=",
-        "MOAA/s at or below this alerts (5 = responds readily to name)",
+    INT("sedation.alert_moaas", sedation.alert_moaas, 3, 0, 4, "MOAA/s",
+        "<=", "MOAA/s at or below this alerts (5 = responds readily to name)",
         "clinic.md §1.6 (sedation by MOAA/s in 48-61%); number [U]"),
     INT("sedation.hold_moaas", sedation.hold_moaas, 1, 0, 4, "MOAA/s", "<=",
         "MOAA/s at or below this pauses dosing and calls the prescriber (0 = loss of "
@@ -116,8 +127,8 @@ static const keta_policy_rule rules[] = {
     INT("discharge.bp_return_systolic_mmhg", discharge.bp_return_systolic_mmhg, 20, 5, 60, "mmHg",
         ">", "the last systolic must be within this of baseline",
         "clinic.md §1.9 RCEM (vital signs back to baseline); §6 scenario 17; number [U]"),
-    INT("discharge.bp_return_diastolic_mmhg", discharge.bp_return_diastolic_mmhg, 15, 5, 40,
-        "mmHg", ">", "the last diastolic must be within this of baseline",
+    INT("discharge.bp_return_diastolic_mmhg", discharge.bp_return_diastolic_mmhg, 15, 5, 40, "mmHg",
+        ">", "the last diastolic must be within this of baseline",
         "clinic.md §1.9 RCEM; number [U]"),
     INT("discharge.min_moaas", discharge.min_moaas, 5, 3, 5, "MOAA/s", "<",
         "MOAA/s must be at least this (back to pre-treatment verbalization and awareness)",
@@ -170,8 +181,8 @@ static const keta_policy_rule rules[] = {
     INT("rems.caution_diastolic_mmhg", rems.caution_diastolic_mmhg, 90, 70, 120, "mmHg", ">",
         "pre-dose diastolic above this: as rems.caution_systolic_mmhg",
         "clinic.md §1.6 [S->label]; §6 scenario 6"),
-    INT("rems.elderly_age_y", rems.elderly_age_y, 65, 60, 90, "years", ">=",
-        "from this age the esketamine day-1 dose is 28 mg",
+    INT("rems.elderly_age_y", rems.elderly_age_y, 65, 60, 90, "years",
+        ">=", "from this age the esketamine day-1 dose is 28 mg",
         "clinic.md §1.6 (MIMS Hong Kong label >=65 start 28 mg; US label not verified [U])"),
     /* ---- eligibility, escalation ---- */
     INT("eligibility.min_age_y", eligibility.min_age_y, 18, 0, 30, "years", "<",
@@ -192,30 +203,30 @@ static const keta_policy_rule rules[] = {
     INT("escalation.duration_min", escalation.duration_min, 45, 40, 100, "min", "",
         "duration of an escalated infusion", "clinic.md §1.3 Cusin 2017"),
     /* ---- outcomes ---- */
-    INT("outcome.response_percent", outcome.response_percent, 50, 20, 90, "%", ">=",
-        "response: a drop from baseline of at least this",
+    INT("outcome.response_percent", outcome.response_percent, 50, 20, 90, "%",
+        ">=", "response: a drop from baseline of at least this",
         "clinic.md §2 (PHQ-9 NCQA/MNCM; MADRS; HAM-D and QIDS by convention [U])"),
     INT("outcome.phq9_remission_max", outcome.phq9_remission_max, 4, 0, 9, "PHQ-9", "<=",
         "PHQ-9 remission: total at or below this (<5)", "clinic.md §2 (NQF 0710/1884); §6 sc. 15"),
-    INT("outcome.gad7_remission_max", outcome.gad7_remission_max, 4, 0, 9, "GAD-7", "<=",
-        "GAD-7 remission: total at or below this",
+    INT("outcome.gad7_remission_max", outcome.gad7_remission_max, 4, 0, 9, "GAD-7",
+        "<=", "GAD-7 remission: total at or below this",
         "keta instruments default; clinic.md §2 found no formal rule [U]"),
     INT("outcome.qids_sr16_remission_max", outcome.qids_sr16_remission_max, 5, 0, 10, "QIDS", "<=",
         "QIDS-SR16 remission: total at or below this", "clinic.md §2 (STAR*D, Trivedi 2006 [S])"),
-    INT("outcome.hamd17_remission_max", outcome.hamd17_remission_max, 7, 0, 12, "HAM-D", "<=",
-        "HAM-D 17 remission: total at or below this", "clinic.md §2 (Frank 1991)"),
-    INT("outcome.madrs_remission_max", outcome.madrs_remission_max, 12, 0, 20, "MADRS", "<=",
-        "MADRS remission: total at or below this",
+    INT("outcome.hamd17_remission_max", outcome.hamd17_remission_max, 7, 0, 12, "HAM-D",
+        "<=", "HAM-D 17 remission: total at or below this", "clinic.md §2 (Frank 1991)"),
+    INT("outcome.madrs_remission_max", outcome.madrs_remission_max, 12, 0, 20, "MADRS",
+        "<=", "MADRS remission: total at or below this",
         "clinic.md §2 (PMC10769130 <=12; <=10 variant [U]); §6 scenario 14"),
-    INT("relapse.phq9_min", relapse.phq9_min, 10, 5, 27, "PHQ-9", ">=",
-        "after remission, PHQ-9 at or above this counts towards a possible relapse",
+    INT("relapse.phq9_min", relapse.phq9_min, 10, 5, 27, "PHQ-9",
+        ">=", "after remission, PHQ-9 at or above this counts towards a possible relapse",
         "clinic.md §6 scenario 16 (configurable); PHQ-9 moderate band from §2 [U]"),
-    INT("relapse.qids_sr16_min", relapse.qids_sr16_min, 11, 6, 27, "QIDS", ">=",
-        "as relapse.phq9_min for QIDS-SR16", "QIDS moderate band, clinic.md §2 [U]"),
-    INT("relapse.hamd17_min", relapse.hamd17_min, 17, 8, 52, "HAM-D", ">=",
-        "as relapse.phq9_min for HAM-D 17", "HAM-D moderate band, clinic.md §2 [U]"),
-    INT("relapse.madrs_min", relapse.madrs_min, 20, 7, 60, "MADRS", ">=",
-        "as relapse.phq9_min for MADRS", "MADRS moderate band, clinic.md §2 [U]"),
+    INT("relapse.qids_sr16_min", relapse.qids_sr16_min, 11, 6, 27, "QIDS",
+        ">=", "as relapse.phq9_min for QIDS-SR16", "QIDS moderate band, clinic.md §2 [U]"),
+    INT("relapse.hamd17_min", relapse.hamd17_min, 17, 8, 52, "HAM-D",
+        ">=", "as relapse.phq9_min for HAM-D 17", "HAM-D moderate band, clinic.md §2 [U]"),
+    INT("relapse.madrs_min", relapse.madrs_min, 20, 7, 60, "MADRS",
+        ">=", "as relapse.phq9_min for MADRS", "MADRS moderate band, clinic.md §2 [U]"),
     INT("relapse.consecutive", relapse.consecutive, 2, 1, 6, "scores", ">=",
         "this many consecutive scores at or above the relapse threshold flag a possible relapse",
         "clinic.md §6 scenario 16 (configurable); number [U]"),
@@ -225,14 +236,14 @@ static const keta_policy_rule rules[] = {
         "crisis text",
         "clinic.md §2 (any answer above 'not at all' calls for a structured assessment [S]); §6 "
         "scenario 11"),
-    INT("suicide.qids_sr16_item12_min", suicide.qids_sr16_item12_min, 1, 1, 3, "item", ">=",
-        "QIDS-SR16 item 12 at or above this: as suicide.phq9_item9_min",
+    INT("suicide.qids_sr16_item12_min", suicide.qids_sr16_item12_min, 1, 1, 3, "item",
+        ">=", "QIDS-SR16 item 12 at or above this: as suicide.phq9_item9_min",
         "clinic.md §2.1 (item 12 = suicidal thoughts); threshold [U]"),
-    INT("suicide.hamd17_item3_min", suicide.hamd17_item3_min, 1, 1, 4, "item", ">=",
-        "HAM-D item 3 at or above this: as suicide.phq9_item9_min",
+    INT("suicide.hamd17_item3_min", suicide.hamd17_item3_min, 1, 1, 4, "item",
+        ">=", "HAM-D item 3 at or above this: as suicide.phq9_item9_min",
         "clinic.md §2.1 (item 3 = suicide); threshold [U]"),
-    INT("suicide.madrs_item10_min", suicide.madrs_item10_min, 1, 1, 6, "item", ">=",
-        "MADRS item 10 at or above this: as suicide.phq9_item9_min",
+    INT("suicide.madrs_item10_min", suicide.madrs_item10_min, 1, 1, 6, "item",
+        ">=", "MADRS item 10 at or above this: as suicide.phq9_item9_min",
         "clinic.md §2.1 (item 10 = suicidal thoughts); threshold [U]"),
     CHOICE("suicide.cssrs_hold_risk", suicide.cssrs_hold_risk, 3, 2, 3, risk_names,
            "C-SSRS screener risk at or above this holds dosing until a prescriber records a "
@@ -264,8 +275,8 @@ static const keta_policy_rule rules[] = {
         "longest interval the suggestion offers", U_DEFAULT),
     INT("maintenance.step_days", maintenance.step_days, 7, 1, 28, "days", "",
         "the interval is lengthened or shortened by this", U_DEFAULT),
-    INT("maintenance.stable_checks", maintenance.stable_checks, 3, 1, 12, "scores", ">=",
-        "this many consecutive scores in remission suggest a longer interval", U_DEFAULT),
+    INT("maintenance.stable_checks", maintenance.stable_checks, 3, 1, 12, "scores",
+        ">=", "this many consecutive scores in remission suggest a longer interval", U_DEFAULT),
     /* ---- drug library ---- */
     DL_MGKG("ketamine_iv", KETA_DR_KETAMINE_IV, 0.1, 0.75, 1.0,
             "clinic.md §1.3 (0.5 standard; 0.1-0.75 Andrade 2017; 0.75 Cusin 2017; 1.0 only as a "
@@ -301,6 +312,9 @@ static const keta_policy_rule rules[] = {
     FIXED("rems.form_required_field",
           "the REMS patient monitoring form cannot be final while a required field is empty",
           "clinic.md §1.7 (PMF 11/2021 required fields); §6 scenario 8"),
+    FIXED("rems.form_total_time",
+          "the form's total time runs from the first device to the end of monitoring",
+          "clinic.md §1.7 PMF; §6 scenario 7"),
     FIXED("rems.form_overdue", "a REMS form not submitted by its due date is overdue",
           "clinic.md §1.7; §6 scenario 8"),
     FIXED("label.esketamine.device_28mg", "esketamine doses are whole 28 mg devices",
@@ -337,8 +351,13 @@ static const keta_policy_rule rules[] = {
           "clinic.md §1.9 ACEP 2011, RCEM"),
     FIXED("discharge.vitals_required", "discharge needs a vital-sign set after dosing",
           "clinic.md §1.9"),
-    FIXED("home.checkin_required", "each home dose needs a check-in first",
-          "clinic.md §1.8 (daily check-ins)"),
+    FIXED("home.checkin_required", "each home dose needs a check-in with a blood pressure first",
+          "clinic.md §1.8 (daily check-ins; BP monitor sent home, Mindbloom [V vendor])"),
+    FIXED("home.side_effects",
+          "a reported serious side effect (breathing problems, excessive sedation, distressing "
+          "dissociation, urinary symptoms): do not take the dose pending clinician contact",
+          "clinic.md §1.8 (FDA 2023 case of slowed breathing; daily side-effect check-ins); §1.1 "
+          "cystitis"),
 };
 
 size_t clinic__policy_table_count(void)
@@ -452,8 +471,7 @@ keta_err keta_policy_get(const keta_policy *p, const char *id, double *out)
     return KETA_OK;
 }
 
-int keta_policy_suicide_item_min(const keta_policy *p, const char *instrument_id,
-                                 const char **rule)
+int keta_policy_suicide_item_min(const keta_policy *p, const char *instrument_id, const char **rule)
 {
     static const struct {
         const char *instrument, *rule;

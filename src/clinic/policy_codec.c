@@ -73,8 +73,8 @@ static keta_err set_rule(keta_policy *p, const keta_policy_rule *r, const json_t
     switch (r->type) {
     case KETA_RULE_INT: {
         int64_t v = 0;
-        rc = keta_json_get_int(parent, path, key, (int64_t)r->min, (int64_t)r->max, false, &v,
-                               NULL, err);
+        rc = keta_json_get_int(parent, path, key, (int64_t)r->min, (int64_t)r->max, false, &v, NULL,
+                               err);
         if (rc == KETA_OK)
             clinic__policy_set(p, r, (double)v);
         break;

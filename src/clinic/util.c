@@ -7,8 +7,8 @@
 #include "internal.h"
 
 const char *const clinic__drug_names[] = {"ketamine", "esketamine", NULL};
-const char *const clinic__route_names[] = {"iv",   "im",         "sc",
-                                           "oral", "sublingual", "intranasal", NULL};
+const char *const clinic__route_names[] = {"iv",         "im",         "sc", "oral",
+                                           "sublingual", "intranasal", NULL};
 const char *const clinic__level_names[] = {"info", "warning", "hold", "block", NULL};
 
 const char *keta_level_name(keta_level l)
@@ -244,7 +244,7 @@ keta_err clinic__get_text(const json_t *obj, const char *path, const char *field
 }
 
 keta_err clinic__choice_of(const json_t *v, const char *where, const char *what,
-                          const char *const *names, int *out, keta_error *err)
+                           const char *const *names, int *out, keta_error *err)
 {
     char list[200] = "";
     size_t n = 0;
@@ -276,9 +276,8 @@ keta_err clinic__get_choice(const json_t *obj, const char *path, const char *fie
     return clinic__choice_of(v, where, field, names, out, err);
 }
 
-static keta_err get_time_text(const json_t *obj, const char *path, const char *field,
-                              bool optional, bool with_time, int64_t *val, bool *present,
-                              keta_error *err)
+static keta_err get_time_text(const json_t *obj, const char *path, const char *field, bool optional,
+                              bool with_time, int64_t *val, bool *present, keta_error *err)
 {
     char where[KETA_ERROR_FIELD_MAX];
     const json_t *v;
@@ -308,8 +307,8 @@ keta_err clinic__get_date(const json_t *obj, const char *path, const char *field
     return get_time_text(obj, path, field, optional, false, days, present, err);
 }
 
-keta_err clinic__get_datetime(const json_t *obj, const char *path, const char *field,
-                              bool optional, int64_t *minutes, bool *present, keta_error *err)
+keta_err clinic__get_datetime(const json_t *obj, const char *path, const char *field, bool optional,
+                              int64_t *minutes, bool *present, keta_error *err)
 {
     return get_time_text(obj, path, field, optional, true, minutes, present, err);
 }
@@ -344,8 +343,8 @@ keta_err clinic__get_array(const json_t *obj, const char *path, const char *fiel
     return KETA_OK;
 }
 
-keta_err clinic__get_object(const json_t *obj, const char *path, const char *field,
-                            bool optional, const json_t **out, keta_error *err)
+keta_err clinic__get_object(const json_t *obj, const char *path, const char *field, bool optional,
+                            const json_t **out, keta_error *err)
 {
     char where[KETA_ERROR_FIELD_MAX];
     keta_err rc = member(obj, path, field, optional, out, where, sizeof where, err);
@@ -369,7 +368,8 @@ keta_err clinic__run_text(const keta_policy *pol, const char *text, size_t len, 
     return rc;
 }
 
-/* ---- vital signs ------------------------------------------------------------------------------ */
+/* ---- vital signs ------------------------------------------------------------------------------
+ */
 
 keta_err clinic__get_bp(const json_t *obj, const char *path, const char *field, bool optional,
                         clinic_bp *out, keta_error *err)
@@ -387,8 +387,8 @@ keta_err clinic__get_bp(const json_t *obj, const char *path, const char *field, 
         rc = clinic__get_int(o, where, "systolic_mmhg", 40, 300, false, &out->systolic_mmhg, NULL,
                              err);
     if (rc == KETA_OK)
-        rc = clinic__get_int(o, where, "diastolic_mmhg", 20, 200, false, &out->diastolic_mmhg,
-                             NULL, err);
+        rc = clinic__get_int(o, where, "diastolic_mmhg", 20, 200, false, &out->diastolic_mmhg, NULL,
+                             err);
     if (rc == KETA_OK && out->diastolic_mmhg >= out->systolic_mmhg) {
         char f[KETA_ERROR_FIELD_MAX];
         clinic__path(f, sizeof f, where, "diastolic_mmhg");
@@ -400,7 +400,7 @@ keta_err clinic__get_bp(const json_t *obj, const char *path, const char *field, 
     return rc;
 }
 
-const char *const clinic__vitals_keys[] = {"time",       "systolic_mmhg",     "diastolic_mmhg",
+const char *const clinic__vitals_keys[] = {"time",           "systolic_mmhg", "diastolic_mmhg",
                                            "heart_rate_bpm", "spo2_pct",      "resp_rate_per_min",
                                            "moaas",          "cadss",         NULL};
 
@@ -409,8 +409,8 @@ keta_err clinic__decode_vitals(const json_t *o, const char *path, bool need_time
 {
     static const char *const with_time[] = {"time", NULL};
     memset(v, 0, sizeof *v);
-    keta_err rc = keta_json_check_keys(o, path, clinic__vitals_keys, need_time ? with_time : NULL,
-                                       err);
+    keta_err rc =
+        keta_json_check_keys(o, path, clinic__vitals_keys, need_time ? with_time : NULL, err);
     if (rc == KETA_OK)
         rc = clinic__get_datetime(o, path, "time", !need_time, &v->time_min, NULL, err);
     bool has_sys = false, has_dia = false;
@@ -418,13 +418,14 @@ keta_err clinic__decode_vitals(const json_t *o, const char *path, bool need_time
         rc = clinic__get_int(o, path, "systolic_mmhg", 40, 300, true, &v->systolic_mmhg, &has_sys,
                              err);
     if (rc == KETA_OK)
-        rc = clinic__get_int(o, path, "diastolic_mmhg", 20, 200, true, &v->diastolic_mmhg,
-                             &has_dia, err);
+        rc = clinic__get_int(o, path, "diastolic_mmhg", 20, 200, true, &v->diastolic_mmhg, &has_dia,
+                             err);
     char f[KETA_ERROR_FIELD_MAX];
     if (rc == KETA_OK && has_sys != has_dia) {
         clinic__path(f, sizeof f, path, has_sys ? "diastolic_mmhg" : "systolic_mmhg");
-        return keta_error_set(err, KETA_EKEY, f, "a blood pressure needs both systolic_mmhg and "
-                                                 "diastolic_mmhg");
+        return keta_error_set(err, KETA_EKEY, f,
+                              "a blood pressure needs both systolic_mmhg and "
+                              "diastolic_mmhg");
     }
     if (rc == KETA_OK && has_sys && v->diastolic_mmhg >= v->systolic_mmhg) {
         clinic__path(f, sizeof f, path, "diastolic_mmhg");
@@ -448,7 +449,8 @@ keta_err clinic__decode_vitals(const json_t *o, const char *path, bool need_time
     return rc;
 }
 
-/* ---- alerts ------------------------------------------------------------------------------------ */
+/* ---- alerts ------------------------------------------------------------------------------------
+ */
 
 keta_clinic_alert *clinic__alert(keta_alert_list *l, const char *rule, const char *kind,
                                  keta_level level, unsigned notify, const char *fmt, ...)
