@@ -47,8 +47,8 @@ static int load_policy(const char *cmd, const char *path)
         return KETA_EXIT_OK;
     char where[KETA_ERROR_FIELD_MAX];
     memcpy(where, err.field, sizeof where);
-    int w = snprintf(err.field, sizeof err.field, "policy %s%s%s", path, where[0] ? " " : "",
-                     where);
+    int w =
+        snprintf(err.field, sizeof err.field, "policy %s%s%s", path, where[0] ? " " : "", where);
     if (w < 0 || (size_t)w >= sizeof err.field) /* a long path: keep the field, drop the file */
         (void)snprintf(err.field, sizeof err.field, "policy %.100s", where);
     return keta_cli_fail(cmd, rc, &err);
@@ -88,12 +88,12 @@ static int parse_opts(int argc, char **argv, bool allow_json, opts *o)
 }
 
 /* Adapters from the clinic's (policy, text) functions to keta_cli_run_json. */
-#define ADAPT(name, fn)                                                                            \
-    static keta_err name(const char *operand, const char *text, size_t len, json_t **out,          \
-                         keta_error *err)                                                          \
-    {                                                                                              \
-        (void)operand;                                                                             \
-        return fn(&policy, text, len, out, err);                                                   \
+#define ADAPT(name, fn)                                                                   \
+    static keta_err name(const char *operand, const char *text, size_t len, json_t **out, \
+                         keta_error *err)                                                 \
+    {                                                                                     \
+        (void)operand;                                                                    \
+        return fn(&policy, text, len, out, err);                                          \
     }
 ADAPT(eligibility_text, keta_eligibility_text)
 ADAPT(plan_text, keta_course_plan_text)
@@ -273,24 +273,23 @@ static json_t *number_arg(const char *flag, const char *text, keta_error *err)
 /* Build the dose request from flags into req; returns an exit code. */
 static int dose_request_from_flags(int argc, char **argv, json_t *req, opts *o, bool *from_flags)
 {
-    static const struct option long_opts[] = {
-        {"drug", required_argument, NULL, 'd'},
-        {"route", required_argument, NULL, 'r'},
-        {"weight-kg", required_argument, NULL, 'w'},
-        {"mg-per-kg", required_argument, NULL, 'm'},
-        {"dose-mg", required_argument, NULL, 'D'},
-        {"duration-min", required_argument, NULL, 't'},
-        {"bag-ml", required_argument, NULL, 'b'},
-        {"stock-mg-per-ml", required_argument, NULL, 's'},
-        {"session", required_argument, NULL, 'n'},
-        {"age-y", required_argument, NULL, 'a'},
-        {"had-56mg", no_argument, NULL, '5'},
-        {"indication", required_argument, NULL, 'i'},
-        {"reason", required_argument, NULL, 'R'},
-        {"policy", required_argument, NULL, 'P'},
-        {"pretty", no_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},
-        {NULL, 0, NULL, 0}};
+    static const struct option long_opts[] = {{"drug", required_argument, NULL, 'd'},
+                                              {"route", required_argument, NULL, 'r'},
+                                              {"weight-kg", required_argument, NULL, 'w'},
+                                              {"mg-per-kg", required_argument, NULL, 'm'},
+                                              {"dose-mg", required_argument, NULL, 'D'},
+                                              {"duration-min", required_argument, NULL, 't'},
+                                              {"bag-ml", required_argument, NULL, 'b'},
+                                              {"stock-mg-per-ml", required_argument, NULL, 's'},
+                                              {"session", required_argument, NULL, 'n'},
+                                              {"age-y", required_argument, NULL, 'a'},
+                                              {"had-56mg", no_argument, NULL, '5'},
+                                              {"indication", required_argument, NULL, 'i'},
+                                              {"reason", required_argument, NULL, 'R'},
+                                              {"policy", required_argument, NULL, 'P'},
+                                              {"pretty", no_argument, NULL, 'p'},
+                                              {"json", no_argument, NULL, 'j'},
+                                              {NULL, 0, NULL, 0}};
     static const struct {
         int flag;
         const char *key, *name;
@@ -332,8 +331,8 @@ static int dose_request_from_flags(int argc, char **argv, json_t *req, opts *o, 
                 return keta_cli_usage(keta_cli_find("dose"));
             keta_error err;
             keta_error_clear(&err);
-            json_t *v = fields[k].number ? number_arg(fields[k].name, optarg, &err)
-                                         : json_string(optarg);
+            json_t *v =
+                fields[k].number ? number_arg(fields[k].name, optarg, &err) : json_string(optarg);
             if (v == NULL)
                 return keta_cli_fail("dose", err.code ? err.code : KETA_ENOMEM, &err);
             if (keta_json_set(req, fields[k].key, v) != KETA_OK)
@@ -359,8 +358,7 @@ static void print_dose_text(const json_t *r)
     else
         printf("dose        %.1f mg\n", NUM("dose_mg"));
     if (HAS("duration_min")) {
-        printf("infusion    %d min, %.3f mg/min", (int)NUM("duration_min"),
-               NUM("rate_mg_per_min"));
+        printf("infusion    %d min, %.3f mg/min", (int)NUM("duration_min"), NUM("rate_mg_per_min"));
         if (HAS("rate_mg_per_kg_per_h"))
             printf(", %g mg/kg/h", NUM("rate_mg_per_kg_per_h"));
         putchar('\n');

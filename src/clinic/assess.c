@@ -48,7 +48,8 @@ keta_err keta_assess_json(const keta_policy *pol, const char *instrument_id, con
     }
     const json_t *risk = json_object_get(score, "risk");
     for (int r = 0; json_is_string(risk) && risk_names[r] != NULL; r++) {
-        if (strcmp(json_string_value(risk), risk_names[r]) == 0 && r >= pol->suicide.cssrs_hold_risk) {
+        if (strcmp(json_string_value(risk), risk_names[r]) == 0 &&
+            r >= pol->suicide.cssrs_hold_risk) {
             hold = true;
             clinic__alert(l, "suicide.cssrs_hold_risk", "suicide_risk", KETA_LEVEL_HOLD, both,
                           "C-SSRS risk %s: dosing held until a prescriber records a safety "

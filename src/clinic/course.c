@@ -14,8 +14,8 @@
 #include "internal.h"
 
 typedef enum freq { F_DAILY, F_THRICE, F_TWICE, F_WEEKLY, F_2WEEKS, F_COUNT } freq;
-static const char *const freq_names[] = {"daily", "thrice_weekly", "twice_weekly", "weekly",
-                                         "every_2_weeks", NULL};
+static const char *const freq_names[] = {"daily",  "thrice_weekly", "twice_weekly",
+                                         "weekly", "every_2_weeks", NULL};
 static const struct {
     int period_days, n;
     int offsets[7];
@@ -34,9 +34,9 @@ typedef enum proto {
     P_COUNT
 } proto;
 
-static const char *const proto_names[] = {"iv_induction",    "im_induction", "esketamine_trd",
-                                          "esketamine_mdsi", "home_oral",    "home_sublingual",
-                                          "maintenance",     NULL};
+static const char *const proto_names[] = {
+    "iv_induction", "im_induction",    "esketamine_trd", "esketamine_mdsi",
+    "home_oral",    "home_sublingual", "maintenance",    NULL};
 
 static const struct {
     keta_route route;
@@ -76,9 +76,9 @@ typedef struct plan {
 static keta_err add_eval(plan *pl, int after, const char *rule, const char *what)
 {
     int64_t day = pl->days[after < 1 ? 1 : after > pl->n ? pl->n : after];
-    return keta_json_push(pl->evaluations, json_pack("{si,so,ss,ss}", "after_session", after,
-                                                     "due_date", clinic__date_json(day), "rule",
-                                                     rule, "what", what));
+    return keta_json_push(pl->evaluations,
+                          json_pack("{si,so,ss,ss}", "after_session", after, "due_date",
+                                    clinic__date_json(day), "rule", rule, "what", what));
 }
 
 /* Soft-limit findings of a dose, once per plan. */
@@ -97,8 +97,7 @@ static void keep_warnings(plan *pl, const keta_dose_result *r)
 
 /* One session: its dose through the dose rules (hard limits refuse the plan). */
 static keta_err add_session(const keta_policy *pol, const plan_req *q, plan *pl, int number,
-                            int64_t day, const char *phase, keta_dose_request *dq,
-                            keta_error *err)
+                            int64_t day, const char *phase, keta_dose_request *dq, keta_error *err)
 {
     keta_dose_result r;
     keta_err rc = keta_dose_compute(pol, dq, &r, err);
@@ -113,12 +112,11 @@ static keta_err add_session(const keta_policy *pol, const plan_req *q, plan *pl,
                               "session %d: %s (rule %s)", number, a->message, a->rule);
     }
     keep_warnings(pl, &r);
-    json_t *s = json_pack("{si,so,ss,ss,ss,sf}", "number", number, "date",
-                          clinic__date_json(day), "weekday",
-                          (const char *[]){"monday", "tuesday", "wednesday", "thursday", "friday",
-                                           "saturday", "sunday"}[clinic__weekday(day)],
-                          "phase", phase, "route", clinic__route_names[q->route], "dose_mg",
-                          r.dose_mg);
+    json_t *s = json_pack(
+        "{si,so,ss,ss,ss,sf}", "number", number, "date", clinic__date_json(day), "weekday",
+        (const char *[]){"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                         "sunday"}[clinic__weekday(day)],
+        "phase", phase, "route", clinic__route_names[q->route], "dose_mg", r.dose_mg);
     rc = s ? KETA_OK : KETA_ENOMEM;
     if (rc == KETA_OK && dq->mg_per_kg > 0)
         rc = keta_json_set(s, "mg_per_kg", json_real(dq->mg_per_kg));
@@ -140,9 +138,9 @@ static keta_err add_session(const keta_policy *pol, const plan_req *q, plan *pl,
 }
 
 /* count sessions from day on, in pattern f; numbering continues from first. */
-static keta_err run_phase(const keta_policy *pol, const plan_req *q, plan *pl, int first,
-                          int count, int64_t from, freq f, const char *phase,
-                          keta_dose_request *dq, keta_error *err)
+static keta_err run_phase(const keta_policy *pol, const plan_req *q, plan *pl, int first, int count,
+                          int64_t from, freq f, const char *phase, keta_dose_request *dq,
+                          keta_error *err)
 {
     keta_err rc = KETA_OK;
     for (int i = 0; rc == KETA_OK && i < count; i++) {
@@ -153,9 +151,9 @@ static keta_err run_phase(const keta_policy *pol, const plan_req *q, plan *pl, i
             /* Day 1 56 mg (28 mg from rems.elderly_age_y); 84 mg only once 56 mg was given. */
             bool elderly = q->age_y >= pol->rems.elderly_age_y;
             dq->session_number = number;
-            dq->dose_mg = number == 1 ? (elderly ? 28 : 56)
+            dq->dose_mg = number == 1                                 ? (elderly ? 28 : 56)
                           : number == 2 && elderly && q->dose_mg > 56 ? 56
-                                                                       : q->dose_mg;
+                                                                      : q->dose_mg;
             dq->has_56mg = number > 2 || (number == 2 && !elderly);
         }
         rc = add_session(pol, q, pl, number, day, phase, dq, err);
@@ -186,8 +184,8 @@ static keta_err build(const keta_policy *pol, const plan_req *q, plan *pl, keta_
         if (rc == KETA_OK)
             rc = run_phase(pol, q, pl, 9, 4, q->start + 28, F_WEEKLY, "weeks_5_8", &dq, err);
         if (rc == KETA_OK)
-            rc = run_phase(pol, q, pl, 13, q->cont_sessions, q->start + 56, q->cont,
-                           "from_week_9", &dq, err);
+            rc = run_phase(pol, q, pl, 13, q->cont_sessions, q->start + 56, q->cont, "from_week_9",
+                           &dq, err);
         break;
     case P_ESK_MDSI:
         rc = run_phase(pol, q, pl, 1, q->sessions, q->start, F_TWICE, "induction", &dq, err);
@@ -250,8 +248,9 @@ static keta_err esketamine_dose(const json_t *req, plan_req *q, double def, keta
 static keta_err decode_protocol(const keta_policy *pol, const json_t *req, plan_req *q,
                                 keta_error *err)
 {
-    static const char *const esk_unused[] = {"frequency", "sessions", "weight_kg", "mg_per_kg",
-                                             "duration_min", "interval_days", "route", NULL};
+    static const char *const esk_unused[] = {
+        "frequency",    "sessions",      "weight_kg", "mg_per_kg",
+        "duration_min", "interval_days", "route",     NULL};
     static const char *const not_esk_trd[] = {"continuation", "continuation_sessions", NULL};
     keta_err rc = KETA_OK;
     int iv;
@@ -310,10 +309,20 @@ static keta_err decode_protocol(const keta_policy *pol, const json_t *req, plan_
 
 static keta_err decode(const keta_policy *pol, const json_t *req, plan_req *q, keta_error *err)
 {
-    static const char *const keys[] = {
-        "protocol",     "start_date", "weight_kg", "frequency",     "sessions",
-        "mg_per_kg",    "dose_mg",    "age_y",     "duration_min",  "route",
-        "interval_days", "continuation",           "continuation_sessions", NULL};
+    static const char *const keys[] = {"protocol",
+                                       "start_date",
+                                       "weight_kg",
+                                       "frequency",
+                                       "sessions",
+                                       "mg_per_kg",
+                                       "dose_mg",
+                                       "age_y",
+                                       "duration_min",
+                                       "route",
+                                       "interval_days",
+                                       "continuation",
+                                       "continuation_sessions",
+                                       NULL};
     static const char *const required[] = {"protocol", "start_date", NULL};
     memset(q, 0, sizeof *q);
     int p = 0;
@@ -413,9 +422,8 @@ keta_err keta_course_plan_json(const keta_policy *pol, const json_t *req, json_t
     pl->evaluations = json_array();
     rc = keta_json_set(o, "protocol", json_string(proto_names[q.p]));
     if (rc == KETA_OK)
-        rc = keta_json_set(o, "drug", json_string(q.route == KETA_ROUTE_INTRANASAL
-                                                      ? "esketamine"
-                                                      : "ketamine"));
+        rc = keta_json_set(
+            o, "drug", json_string(q.route == KETA_ROUTE_INTRANASAL ? "esketamine" : "ketamine"));
     if (rc == KETA_OK)
         rc = keta_json_set(o, "route", json_string(clinic__route_names[q.route]));
     if (rc == KETA_OK && pl->sessions != NULL && pl->evaluations != NULL)
@@ -425,8 +433,7 @@ keta_err keta_course_plan_json(const keta_policy *pol, const json_t *req, json_t
     if (rc == KETA_OK)
         rc = keta_json_set(o, "start_date", clinic__date_json(q.start));
     if (rc == KETA_OK)
-        rc = keta_json_set(o, "end_date",
-                           pl->n ? clinic__date_json(pl->days[pl->n]) : json_null());
+        rc = keta_json_set(o, "end_date", pl->n ? clinic__date_json(pl->days[pl->n]) : json_null());
     if (rc == KETA_OK) {
         rc = keta_json_set(o, "sessions", pl->sessions);
         pl->sessions = NULL;

@@ -11,11 +11,11 @@
 #include "internal.h"
 #include "keta/instruments.h"
 
-static const char *const protocols[] = {"iv_induction",    "im_induction", "esketamine_trd",
-                                        "esketamine_mdsi", "home_oral",    "home_sublingual",
-                                        "maintenance",     NULL};
-static const char *const frequencies[] = {"daily", "thrice_weekly", "twice_weekly", "weekly",
-                                          "every_2_weeks", NULL};
+static const char *const protocols[] = {
+    "iv_induction", "im_induction",    "esketamine_trd", "esketamine_mdsi",
+    "home_oral",    "home_sublingual", "maintenance",    NULL};
+static const char *const frequencies[] = {"daily",  "thrice_weekly", "twice_weekly",
+                                          "weekly", "every_2_weeks", NULL};
 
 typedef struct review {
     int protocol, completed, planned;
@@ -55,19 +55,18 @@ static keta_err escalation_offer(const keta_policy *pol, const review *r, json_t
     }
     return keta_json_push(
         offers, json_pack("{ss,ss,sb,sb,sb,sf,sf,si,sf,so,ss}", "kind", "escalation", "rule",
-                          "protocol.escalation_prescriber_approval",
-                          "requires_prescriber_approval", 1, "automatic", 0, "programmable",
-                          d.check != KETA_LIMIT_HARD, "mg_per_kg", pol->escalation.mg_per_kg,
-                          "dose_mg", d.dose_mg, "duration_min", d.duration_min,
-                          "rate_mg_per_min", d.rate_mg_per_min, "sessions", sessions, "library",
-                          keta_limit_result_name(d.check)));
+                          "protocol.escalation_prescriber_approval", "requires_prescriber_approval",
+                          1, "automatic", 0, "programmable", d.check != KETA_LIMIT_HARD,
+                          "mg_per_kg", pol->escalation.mg_per_kg, "dose_mg", d.dose_mg,
+                          "duration_min", d.duration_min, "rate_mg_per_min", d.rate_mg_per_min,
+                          "sessions", sessions, "library", keta_limit_result_name(d.check)));
 }
 
 static keta_err evaluate(const keta_policy *pol, const review *r, json_t *o, keta_alert_list *l,
                          keta_error *err)
 {
     json_t *offers = json_array();
-    keta_err rc = keta_json_set(o, "offers", offers);
+    keta_err rc = offers ? KETA_OK : KETA_ENOMEM;
     bool at_point = r->completed >= pol->escalation.after_session && r->completed < r->planned;
     double pct = r->baseline > 0 ? 100.0 * (r->current - r->baseline) / r->baseline : 0;
     bool nonresponse = r->baseline > 0 && -pct < pol->escalation.nonresponse_percent;
@@ -81,7 +80,7 @@ static keta_err evaluate(const keta_policy *pol, const review *r, json_t *o, ket
             l, "escalation.nonresponse_percent", "nonresponse", KETA_LEVEL_WARNING,
             KETA_NOTIFY_PRESCRIBER, "non-response after %d sessions: %s %d -> %d (%.1f%%)",
             r->completed, r->ins->name, r->baseline, r->current, pct);
-        clinic__alert_value(a, -pct, pol->escalation.nonresponse_percent, "%");
+        clinic__alert_value(a, clinic__round(-pct, 1), pol->escalation.nonresponse_percent, "%");
         if (r->protocol == 0 && r->has_weight)
             rc = escalation_offer(pol, r, offers, l, err);
     }
@@ -105,6 +104,10 @@ static keta_err evaluate(const keta_policy *pol, const review *r, json_t *o, ket
         rc = keta_json_set(o, "schedule", json_string(schedule));
     if (rc == KETA_OK && r->missed && r->has_prev_freq && r->current > r->previous)
         rc = keta_json_set(o, "previous_frequency", json_string(frequencies[r->prev_freq]));
+    if (rc == KETA_OK)
+        rc = keta_json_set(o, "offers", offers);
+    else
+        json_decref(offers);
     return rc;
 }
 
@@ -117,19 +120,19 @@ static keta_err get_total(const json_t *req, const char *field, const review *r,
 
 static keta_err decode(const json_t *req, review *r, keta_error *err)
 {
-    static const char *const keys[] = {"protocol",       "sessions_completed", "sessions_planned",
-                                       "weight_kg",      "current_mg_per_kg",  "instrument",
-                                       "baseline",       "current",            "missed_session",
-                                       "previous",       "previous_frequency", NULL};
-    static const char *const required[] = {"protocol", "sessions_completed", "baseline",
-                                           "current", NULL};
+    static const char *const keys[] = {
+        "protocol",          "sessions_completed", "sessions_planned",   "weight_kg",
+        "current_mg_per_kg", "instrument",         "baseline",           "current",
+        "missed_session",    "previous",           "previous_frequency", NULL};
+    static const char *const required[] = {"protocol", "sessions_completed", "baseline", "current",
+                                           NULL};
     memset(r, 0, sizeof *r);
     keta_err rc = keta_json_check_keys(req, "", keys, required, err);
     if (rc == KETA_OK)
         rc = clinic__get_choice(req, "", "protocol", protocols, false, &r->protocol, err);
     if (rc == KETA_OK)
-        rc = clinic__get_int(req, "", "sessions_completed", 0, 200, false, &r->completed, NULL,
-                             err);
+        rc =
+            clinic__get_int(req, "", "sessions_completed", 0, 200, false, &r->completed, NULL, err);
     r->planned = r->protocol == 0 || r->protocol == 1 ? 6 : 200;
     if (rc == KETA_OK)
         rc = clinic__get_int(req, "", "sessions_planned", 1, 200, true, &r->planned, NULL, err);
@@ -141,8 +144,8 @@ static keta_err decode(const json_t *req, review *r, keta_error *err)
                                   &r->has_weight, err);
     r->mg_per_kg = 0.5;
     if (rc == KETA_OK)
-        rc = keta_json_get_number(req, "", "current_mg_per_kg", 0.01, 10, true, &r->mg_per_kg,
-                                  NULL, err);
+        rc = keta_json_get_number(req, "", "current_mg_per_kg", 0.01, 10, true, &r->mg_per_kg, NULL,
+                                  err);
     const char *id = "phq9";
     if (rc == KETA_OK)
         rc = clinic__get_text(req, "", "instrument", 32, true, &id, err);
@@ -195,8 +198,8 @@ keta_err keta_course_review_json(const keta_policy *pol, const json_t *req, json
     return KETA_OK;
 }
 
-keta_err keta_course_review_text(const keta_policy *pol, const char *text, size_t len,
-                                 json_t **out, keta_error *err)
+keta_err keta_course_review_text(const keta_policy *pol, const char *text, size_t len, json_t **out,
+                                 keta_error *err)
 {
     return clinic__run_text(pol, text, len, keta_course_review_json, out, err);
 }

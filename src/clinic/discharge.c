@@ -34,8 +34,8 @@ static void item(list *l, const char *name, bool met, const char *rule, unsigned
 {
     if (l->rc != KETA_OK)
         return;
-    json_t *o = json_pack("{ss,sb,ss,ss}", "item", name, "met", met, "rule", rule, "detail",
-                          detail);
+    json_t *o =
+        json_pack("{ss,sb,ss,ss}", "item", name, "met", met, "rule", rule, "detail", detail);
     l->rc = keta_json_push(l->checklist, o);
     if (!met)
         clinic__alert(l->blocks, rule, "discharge_blocked", KETA_LEVEL_BLOCK, notify, "%s: %s",
@@ -72,15 +72,15 @@ static void evaluate(const keta_policy *pol, const request *r, list *l, int64_t 
     item(l, "observation", r->now >= *earliest, rule, 0, d);
 
     bool after = r->last.time_min >= r->from;
-    (void)snprintf(d, sizeof d, "%s", after ? "vital signs recorded after dosing"
-                                            : "no vital signs recorded after dosing");
+    (void)snprintf(d, sizeof d, "%s",
+                   after ? "vital signs recorded after dosing"
+                         : "no vital signs recorded after dosing");
     item(l, "vitals_after_dosing", after, "discharge.vitals_required", 0, d);
     if (r->last.has_bp) {
         int ds = abs(r->last.systolic_mmhg - r->baseline.systolic_mmhg);
         bool ok_s = ds <= pol->discharge.bp_return_systolic_mmhg;
-        (void)snprintf(d, sizeof d, "systolic %d vs baseline %d (within %d)",
-                       r->last.systolic_mmhg, r->baseline.systolic_mmhg,
-                       pol->discharge.bp_return_systolic_mmhg);
+        (void)snprintf(d, sizeof d, "systolic %d vs baseline %d (within %d)", r->last.systolic_mmhg,
+                       r->baseline.systolic_mmhg, pol->discharge.bp_return_systolic_mmhg);
         item(l, "systolic_near_baseline", ok_s, "discharge.bp_return_systolic_mmhg", 0, d);
         int dd = abs(r->last.diastolic_mmhg - r->baseline.diastolic_mmhg);
         (void)snprintf(d, sizeof d, "diastolic %d vs baseline %d (within %d)",
@@ -123,13 +123,15 @@ static json_t *instructions(const keta_policy *pol, const request *r)
 {
     char a[200], b[200], c[200];
     if (r->drug == KETA_DRUG_ESKETAMINE)
-        (void)snprintf(a, sizeof a, "Do not drive or operate machinery until the next day after "
-                                    "a restful sleep.");
+        (void)snprintf(a, sizeof a,
+                       "Do not drive or operate machinery until the next day after "
+                       "a restful sleep.");
     else
         (void)snprintf(a, sizeof a, "Do not drive or operate machinery for %d hours.",
                        pol->discharge.no_driving_h);
-    (void)snprintf(b, sizeof b, "Make no important decisions and sign no legal documents for %d "
-                                "hours.",
+    (void)snprintf(b, sizeof b,
+                   "Make no important decisions and sign no legal documents for %d "
+                   "hours.",
                    pol->discharge.no_decisions_h);
     (void)snprintf(c, sizeof c,
                    "Avoid opioids and benzodiazepines for %d hours, alcohol and cannabis for %d "
@@ -141,13 +143,13 @@ static json_t *instructions(const keta_policy *pol, const request *r)
 
 static keta_err decode(const json_t *req, request *r, keta_error *err)
 {
-    static const char *const keys[] = {
-        "drug",      "route",          "dosing_end",     "first_device", "now",
-        "baseline",  "last_vitals",    "alert_oriented", "moaas",        "nausea",
-        "escort_present", "unresolved_hold", NULL};
-    static const char *const required[] = {"drug", "route", "now", "baseline", "last_vitals",
-                                           "alert_oriented", "moaas", "nausea", "escort_present",
-                                           NULL};
+    static const char *const keys[] = {"drug",  "route",    "dosing_end",     "first_device",
+                                       "now",   "baseline", "last_vitals",    "alert_oriented",
+                                       "moaas", "nausea",   "escort_present", "unresolved_hold",
+                                       NULL};
+    static const char *const required[] = {
+        "drug",           "route", "now",    "baseline",       "last_vitals",
+        "alert_oriented", "moaas", "nausea", "escort_present", NULL};
     memset(r, 0, sizeof *r);
     int drug = 0, route = 0;
     keta_drug_route dr;
@@ -164,8 +166,8 @@ static keta_err decode(const json_t *req, request *r, keta_error *err)
     bool esk = r->drug == KETA_DRUG_ESKETAMINE;
     const char *from_field = esk ? "first_device" : "dosing_end";
     if (rc == KETA_OK && json_object_get(req, esk ? "dosing_end" : "first_device") != NULL)
-        return keta_error_set(err, KETA_EINVAL, esk ? "/dosing_end" : "/first_device",
-                              "%s uses %s", clinic__drug_names[drug], from_field);
+        return keta_error_set(err, KETA_EINVAL, esk ? "/dosing_end" : "/first_device", "%s uses %s",
+                              clinic__drug_names[drug], from_field);
     if (rc == KETA_OK)
         rc = clinic__get_datetime(req, "", from_field, false, &r->from, NULL, err);
     if (rc == KETA_OK)

@@ -256,7 +256,10 @@ static void evaluate(const keta_policy *pol, const intake *in, reasons *rs)
                    : in->home                       ? f->home
                                                     : f->clinic;
         any = true;
-        add_reason(rs, e, f->rule.id, f->key, "%s: %s", f->key, f->rule.meaning);
+        add_reason(rs, e, f->rule.id, f->key, "%s: %s for %s %s%s (%s)", f->key,
+                   e == E_CONTRA ? "contraindicated" : "prescriber review",
+                   clinic__drug_names[in->drug], clinic__route_names[in->route],
+                   in->home ? " at home" : "", f->rule.meaning);
     }
     if (in->has_bp) {
         bool esk = in->drug == KETA_DRUG_ESKETAMINE;

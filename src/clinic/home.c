@@ -22,7 +22,7 @@ typedef struct checkin {
 
 static keta_err decode(const json_t *req, checkin *c, keta_error *err)
 {
-    static const char *const keys[] = {"checkin_time", "dose_time",  "bp",           "heart_rate_bpm",
+    static const char *const keys[] = {"checkin_time", "dose_time",    "bp", "heart_rate_bpm",
                                        "phq9_item9",   "side_effects", NULL};
     static const char *const required[] = {"checkin_time", "dose_time", NULL};
     memset(c, 0, sizeof *c);
@@ -40,8 +40,7 @@ static keta_err decode(const json_t *req, checkin *c, keta_error *err)
         rc = clinic__get_int(req, "", "heart_rate_bpm", 20, 250, true, &c->heart_rate_bpm,
                              &c->has_hr, err);
     if (rc == KETA_OK)
-        rc = clinic__get_int(req, "", "phq9_item9", 0, 3, true, &c->phq9_item9, &c->has_item9,
-                             err);
+        rc = clinic__get_int(req, "", "phq9_item9", 0, 3, true, &c->phq9_item9, &c->has_item9, err);
     const json_t *se;
     if (rc == KETA_OK)
         rc = clinic__get_object(req, "", "side_effects", true, &se, err);

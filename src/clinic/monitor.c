@@ -37,9 +37,9 @@ static void hold(check *c, const char *rule, const char *kind, int64_t t, double
                  const char *unit, const char *what)
 {
     c->holds++;
-    keta_clinic_alert *a = clinic__alert(c->l, rule, kind, KETA_LEVEL_HOLD, NOTIFY_BOTH,
-                                         "%s %g %s: dosing paused pending a prescriber's decision",
-                                         what, v, unit);
+    keta_clinic_alert *a =
+        clinic__alert(c->l, rule, kind, KETA_LEVEL_HOLD, NOTIFY_BOTH,
+                      "%s %g %s: dosing paused pending a prescriber's decision", what, v, unit);
     clinic__alert_value(a, v, lim, unit);
     clinic__alert_time(a, t);
 }
@@ -114,10 +114,10 @@ static bool check_reading(const keta_policy *pol, const session *s, const keta_v
         int sys = esk ? pol->rems.caution_systolic_mmhg : pol->bp.review_systolic_mmhg;
         int dia = esk ? pol->rems.caution_diastolic_mmhg : pol->bp.review_diastolic_mmhg;
         if (v->systolic_mmhg > sys || v->diastolic_mmhg > dia) {
-            const char *rule = v->systolic_mmhg > sys
-                                   ? (esk ? "rems.caution_systolic_mmhg" : "bp.review_systolic_mmhg")
-                                   : (esk ? "rems.caution_diastolic_mmhg"
-                                          : "bp.review_diastolic_mmhg");
+            const char *rule =
+                v->systolic_mmhg > sys
+                    ? (esk ? "rems.caution_systolic_mmhg" : "bp.review_systolic_mmhg")
+                    : (esk ? "rems.caution_diastolic_mmhg" : "bp.review_diastolic_mmhg");
             keta_clinic_alert *a = clinic__alert(
                 alerts, rule, "pre_dose_bp", KETA_LEVEL_WARNING, KETA_NOTIFY_PRESCRIBER,
                 "pre-dose BP %d/%d mmHg above %d/%d: the prescriber documents the risk/benefit "
@@ -199,9 +199,9 @@ static keta_err bp_timing(const keta_policy *pol, const session *s, const state 
     if (overdue) {
         char due[32];
         clinic__format_datetime(next, due, sizeof due);
-        clinic__alert_time(clinic__alert(l, "monitor.bp_overdue", "bp_overdue",
-                                         KETA_LEVEL_WARNING, KETA_NOTIFY_NURSE,
-                                         "a blood pressure is overdue (due %s)", due),
+        clinic__alert_time(clinic__alert(l, "monitor.bp_overdue", "bp_overdue", KETA_LEVEL_WARNING,
+                                         KETA_NOTIFY_NURSE, "a blood pressure is overdue (due %s)",
+                                         due),
                            s->now);
     }
     keta_err rc = keta_json_set(o, "next_bp_due", clinic__datetime_json(true, next));
@@ -218,13 +218,13 @@ static keta_err encode(const keta_policy *pol, const session *s, json_t **out)
     memset(&l, 0, sizeof l);
     state st;
     run(pol, s, &l, &st);
-    const char *status = st.stopped  ? "stopped"
-                         : st.paused ? "paused_pending_decision"
-                         : s->has_end && ((s->has_now && s->now >= s->end) ||
-                                          (s->n_readings > 0 &&
-                                           s->readings[s->n_readings - 1].time_min >= s->end))
-                             ? "dosing_complete"
-                             : "dosing";
+    const char *status =
+        st.stopped  ? "stopped"
+        : st.paused ? "paused_pending_decision"
+        : s->has_end && ((s->has_now && s->now >= s->end) ||
+                         (s->n_readings > 0 && s->readings[s->n_readings - 1].time_min >= s->end))
+            ? "dosing_complete"
+            : "dosing";
     json_t *o = json_object();
     keta_err rc = o ? KETA_OK : KETA_ENOMEM;
     if (rc == KETA_OK)

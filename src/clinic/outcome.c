@@ -32,7 +32,8 @@ static defs definitions(const keta_policy *pol, const keta_instrument *ins)
         size_t remission_off, relapse_off;
     } rows[] = {
         {"phq9", "outcome.phq9_remission_max", "relapse.phq9_min",
-         offsetof(keta_policy, outcome.phq9_remission_max), offsetof(keta_policy, relapse.phq9_min)},
+         offsetof(keta_policy, outcome.phq9_remission_max),
+         offsetof(keta_policy, relapse.phq9_min)},
         {"gad7", "outcome.gad7_remission_max", NULL,
          offsetof(keta_policy, outcome.gad7_remission_max), 0},
         {"qids_sr16", "outcome.qids_sr16_remission_max", "relapse.qids_sr16_min",
@@ -42,7 +43,8 @@ static defs definitions(const keta_policy *pol, const keta_instrument *ins)
          offsetof(keta_policy, outcome.hamd17_remission_max),
          offsetof(keta_policy, relapse.hamd17_min)},
         {"madrs", "outcome.madrs_remission_max", "relapse.madrs_min",
-         offsetof(keta_policy, outcome.madrs_remission_max), offsetof(keta_policy, relapse.madrs_min)},
+         offsetof(keta_policy, outcome.madrs_remission_max),
+         offsetof(keta_policy, relapse.madrs_min)},
     };
     defs d = {NULL, NULL, -1, 0};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -108,8 +110,8 @@ static keta_err encode_outcome(const keta_policy *pol, const series *s, const co
         "{s{ss,si},s{ss,ss,si}}", "response", "rule", "outcome.response_percent", "percent",
         c->response_percent, "remission", "rule",
         co->d.remission_rule ? co->d.remission_rule : "instrument default", "name", rname,
-        "max_total", c->remission_cmp == KETA_CMP_LT ? c->remission_threshold - 1
-                                                     : c->remission_threshold);
+        "max_total",
+        c->remission_cmp == KETA_CMP_LT ? c->remission_threshold - 1 : c->remission_threshold);
     if (defs_json != NULL && !c->has_remission_rule &&
         keta_json_set(defs_json, "remission", json_null()) != KETA_OK) {
         json_decref(defs_json);
@@ -141,13 +143,14 @@ static keta_err encode_outcome(const keta_policy *pol, const series *s, const co
     else
         json_decref(defs_json);
     if (rc == KETA_OK)
-        rc = keta_json_set(o, "relapse",
-                           co->d.relapse_rule == NULL
-                               ? json_null()
-                               : json_pack("{sb,sb,so}", "remitted_before", co->remitted_before,
-                                           "possible_relapse", co->relapse, "since",
-                                           co->relapse ? clinic__date_json(s->date[co->relapse_from])
-                                                       : json_null()));
+        rc =
+            keta_json_set(o, "relapse",
+                          co->d.relapse_rule == NULL
+                              ? json_null()
+                              : json_pack("{sb,sb,so}", "remitted_before", co->remitted_before,
+                                          "possible_relapse", co->relapse, "since",
+                                          co->relapse ? clinic__date_json(s->date[co->relapse_from])
+                                                      : json_null()));
     if (rc == KETA_OK && co->measure.measure_name != NULL)
         rc = keta_json_set(o, "measure",
                            json_pack("{ss,sb,sb}", "name", co->measure.measure_name,
@@ -208,12 +211,12 @@ static keta_err suggest(const keta_policy *pol, const series *s, const course_ou
             change = "keep";
     }
     clinic__alert(l, rule, "maintenance", KETA_LEVEL_INFO, KETA_NOTIFY_PRESCRIBER, "%s", why);
-    return keta_json_set(o, "suggestion",
-                         json_pack("{ss,so,ss,ss,sb}", "change", change, "interval_days",
-                                   next > 0 ? json_integer(next) : json_null(), "rule",
-                                   esketamine && next > 0 ? "label.esketamine.maintenance_interval"
-                                                          : rule,
-                                   "reason", why, "requires_prescriber_approval", 1));
+    return keta_json_set(
+        o, "suggestion",
+        json_pack("{ss,so,ss,ss,sb}", "change", change, "interval_days",
+                  next > 0 ? json_integer(next) : json_null(), "rule",
+                  esketamine && next > 0 ? "label.esketamine.maintenance_interval" : rule, "reason",
+                  why, "requires_prescriber_approval", 1));
 }
 
 /* ---- the codec ------------------------------------------------------------------------------ */
@@ -263,8 +266,8 @@ static keta_err run(const keta_policy *pol, const json_t *req, bool maintenance,
                                              "current_interval_days", NULL};
     static const char *const required[] = {"instrument", "scores", NULL};
     *out = NULL;
-    keta_err rc = keta_json_check_keys(req, "", maintenance ? maint_keys : outcome_keys, required,
-                                       err);
+    keta_err rc =
+        keta_json_check_keys(req, "", maintenance ? maint_keys : outcome_keys, required, err);
     int drug = 0, interval = 0;
     bool has_interval = false;
     if (rc == KETA_OK && maintenance)

@@ -43,8 +43,7 @@ static json_t *administration(const keta_policy *pol, const request *r, keta_ale
     const keta_vitals *pre = bp_between(r, dose_at - pol->rems.pre_dose_bp_max_age_min, dose_at);
     if (pre == NULL) {
         clinic__alert(l, "rems.pre_dose_bp_max_age_min", "pre_dose_bp", KETA_LEVEL_BLOCK,
-                      KETA_NOTIFY_NURSE,
-                      "no blood pressure in the %d min before administration",
+                      KETA_NOTIFY_NURSE, "no blood pressure in the %d min before administration",
                       pol->rems.pre_dose_bp_max_age_min);
     } else if (pre->systolic_mmhg > pol->rems.caution_systolic_mmhg ||
                pre->diastolic_mmhg > pol->rems.caution_diastolic_mmhg) {
@@ -64,10 +63,9 @@ static json_t *administration(const keta_policy *pol, const request *r, keta_ale
                               "after the prescriber documents the risk/benefit judgment",
                               pre->systolic_mmhg, pre->diastolic_mmhg,
                               pol->rems.caution_systolic_mmhg, pol->rems.caution_diastolic_mmhg);
-        clinic__alert_value(a, sys ? pre->systolic_mmhg : pre->diastolic_mmhg,
-                            sys ? pol->rems.caution_systolic_mmhg
-                                : pol->rems.caution_diastolic_mmhg,
-                            "mmHg");
+        clinic__alert_value(
+            a, sys ? pre->systolic_mmhg : pre->diastolic_mmhg,
+            sys ? pol->rems.caution_systolic_mmhg : pol->rems.caution_diastolic_mmhg, "mmHg");
     }
     if (r->serious_risk)
         clinic__alert(l, "rems.bp_serious_risk", "pre_dose_bp", KETA_LEVEL_BLOCK,
@@ -95,8 +93,7 @@ static json_t *monitoring(const keta_policy *pol, const request *r, keta_alert_l
     int64_t earliest = first + pol->rems.min_monitoring_min;
     int64_t due = first + pol->rems.bp_check_min, window = pol->rems.bp_check_window_min;
     const keta_vitals *check = bp_between(r, due - window, due + window);
-    const keta_vitals *last =
-        bp_between(r, end - pol->rems.pre_discharge_bp_max_age_min, end);
+    const keta_vitals *last = bp_between(r, end - pol->rems.pre_discharge_bp_max_age_min, end);
     if (last != NULL && last->time_min <= due + window)
         last = NULL; /* the 40-minute BP is not also the pre-discharge one */
     bool spo2 = false;
@@ -132,18 +129,16 @@ static json_t *monitoring(const keta_policy *pol, const request *r, keta_alert_l
     for (size_t i = before; i < l->n; i++)
         allowed &= l->a[i].level != KETA_LEVEL_BLOCK;
     allowed &= l->dropped == 0;
-    return json_pack("{so,so,si,si,so,so,s{ss,ss,ss,ss},sb}", "first_device",
-                     clinic__datetime_json(true, first), "end", clinic__datetime_json(true, end),
-                     "elapsed_min", (int)(end - first), "min_monitoring_min",
-                     pol->rems.min_monitoring_min, "earliest_discharge",
-                     clinic__datetime_json(true, earliest), "bp_check_due",
-                     clinic__datetime_json(true, due), "checkpoints", "pre_dose_bp",
-                     checkpoint(bp_between(r, first - pol->rems.pre_dose_bp_max_age_min, first) !=
-                                    NULL,
-                                true),
-                     "bp_check", checkpoint(check != NULL, end > due + window),
-                     "pre_discharge_bp", checkpoint(last != NULL, true), "pulse_oximetry",
-                     checkpoint(spo2, true), "discharge_allowed", allowed);
+    return json_pack(
+        "{so,so,si,si,so,so,s{ss,ss,ss,ss},sb}", "first_device", clinic__datetime_json(true, first),
+        "end", clinic__datetime_json(true, end), "elapsed_min", (int)(end - first),
+        "min_monitoring_min", pol->rems.min_monitoring_min, "earliest_discharge",
+        clinic__datetime_json(true, earliest), "bp_check_due", clinic__datetime_json(true, due),
+        "checkpoints", "pre_dose_bp",
+        checkpoint(bp_between(r, first - pol->rems.pre_dose_bp_max_age_min, first) != NULL, true),
+        "bp_check", checkpoint(check != NULL, end > due + window), "pre_discharge_bp",
+        checkpoint(last != NULL, true), "pulse_oximetry", checkpoint(spo2, true),
+        "discharge_allowed", allowed);
 }
 
 static keta_err decode_vitals(const json_t *req, request *r, keta_error *err)
@@ -171,9 +166,10 @@ static keta_err decode_vitals(const json_t *req, request *r, keta_error *err)
 
 static keta_err decode(const json_t *req, request *r, keta_error *err)
 {
-    static const char *const keys[] = {"setting", "patient_enrolled", "first_device",
-                                       "monitoring_end", "now", "vitals", "prescriber_bp_review",
-                                       "form", "form_submitted", "today", NULL};
+    static const char *const keys[] = {
+        "setting", "patient_enrolled",     "first_device", "monitoring_end", "now",
+        "vitals",  "prescriber_bp_review", "form",         "form_submitted", "today",
+        NULL};
     static const char *const required[] = {"now", NULL};
     static const char *const settings[] = {"outpatient", "inpatient", NULL};
     static const char *const reviews[] = {"documented", "serious_risk", NULL};
@@ -193,13 +189,15 @@ static keta_err decode(const json_t *req, request *r, keta_error *err)
     if (rc == KETA_OK && r->s.has_first_device && r->s.first_device > r->now)
         return keta_error_set(err, KETA_ERANGE, "/first_device",
                               "first_device cannot be later than now");
+    /* The clock runs to monitoring_end, or to now while monitoring goes on; the form's total
+       time is known only once monitoring has ended. */
     r->s.end = r->now;
-    r->s.has_end = r->s.has_first_device;
     bool has_mend = false;
     if (rc == KETA_OK)
         rc = clinic__get_datetime(req, "", "monitoring_end", true, &r->s.end, &has_mend, err);
-    if (rc == KETA_OK && has_mend && (!r->s.has_first_device || r->s.end < r->s.first_device ||
-                                      r->s.end > r->now))
+    r->s.has_end = has_mend;
+    if (rc == KETA_OK && has_mend &&
+        (!r->s.has_first_device || r->s.end < r->s.first_device || r->s.end > r->now))
         return keta_error_set(err, KETA_ERANGE, "/monitoring_end",
                               "monitoring_end needs first_device and must lie between it and now");
     if (rc == KETA_OK)
@@ -245,8 +243,8 @@ static keta_err encode(const keta_policy *pol, const request *r, keta_alert_list
         if (rc == KETA_OK)
             rc = clinic__rems_form_encode(pol, &r->form, &r->s, l, f);
     } else if (rc == KETA_OK) {
-        rc = keta_json_set(o, "form", r->inpatient ? json_pack("{sb}", "required", 0)
-                                                   : json_null());
+        rc =
+            keta_json_set(o, "form", r->inpatient ? json_pack("{sb}", "required", 0) : json_null());
     }
     if (rc == KETA_OK)
         rc = keta_json_set(o, "alerts", clinic__alerts_json(l));

@@ -6,8 +6,9 @@
 
 /* What the form check needs to know about the session. */
 typedef struct rems_session {
-    bool has_first_device, has_end, has_today, submitted;
-    int64_t first_device, end; /* minutes */
+    bool has_first_device, has_today, submitted;
+    bool has_end;              /* monitoring_end was given: monitoring is over */
+    int64_t first_device, end; /* minutes; end is now while monitoring goes on */
     int64_t today;             /* days */
 } rems_session;
 

@@ -78,8 +78,8 @@ static bool empty(const json_t *v)
     return v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0);
 }
 
-static keta_err check_field(const pmf_field *f, const json_t *g, const char *path,
-                            rems_form *form, keta_error *err)
+static keta_err check_field(const pmf_field *f, const json_t *g, const char *path, rems_form *form,
+                            keta_error *err)
 {
     const json_t *v = json_object_get(g, f->name);
     if (empty(v))
@@ -122,9 +122,9 @@ keta_err clinic__rems_form_decode(const json_t *o, rems_form *form, keta_error *
 {
     memset(form, 0, sizeof *form);
     form->template_bit = TCUR;
-    static const char *const form_keys[] = {"template", "patient", "concomitant_meds",
-                                            "monitoring_hcp", "setting", "session",
-                                            "vitals", "monitoring", NULL};
+    static const char *const form_keys[] = {"template",       "patient",    "concomitant_meds",
+                                            "monitoring_hcp", "setting",    "session",
+                                            "vitals",         "monitoring", NULL};
     const char *keys[N_FIELDS + 1];
     keta_err rc = keta_json_check_keys(o, "/form", form_keys, NULL, err);
     int t = 1;
@@ -157,7 +157,7 @@ keta_err clinic__rems_form_encode(const keta_policy *pol, const rems_form *form,
                                   const rems_session *s, keta_alert_list *l, json_t *out)
 {
     json_t *missing = json_array();
-    keta_err rc = keta_json_set(out, "missing", missing);
+    keta_err rc = missing ? KETA_OK : KETA_ENOMEM;
     for (size_t i = 0; rc == KETA_OK && i < N_FIELDS; i++) {
         const pmf_field *f = &fields[i];
         if (!(f->required & form->template_bit))
@@ -169,18 +169,22 @@ keta_err clinic__rems_form_encode(const keta_policy *pol, const rems_form *form,
         (void)snprintf(ptr, sizeof ptr, "/form/%s/%s", f->group, f->name);
         rc = keta_json_push(missing, json_string(ptr));
     }
-    bool complete = json_array_size(missing) == 0;
-    if (rc == KETA_OK && !complete)
-        clinic__alert(l, "rems.form_required_field", "form_incomplete", KETA_LEVEL_BLOCK,
-                      KETA_NOTIFY_NURSE,
-                      "the monitoring form cannot be final: %zu required field(s) empty",
-                      json_array_size(missing));
+    size_t n_missing = json_array_size(missing);
+    bool complete = n_missing == 0;
     if (rc == KETA_OK)
         rc = keta_json_set(out, "template", json_string(form->template_name));
     if (rc == KETA_OK)
         rc = keta_json_set(out, "complete", json_boolean(complete));
     if (rc == KETA_OK)
         rc = keta_json_set(out, "can_finalize", json_boolean(complete));
+    if (rc == KETA_OK)
+        rc = keta_json_set(out, "missing", missing);
+    else
+        json_decref(missing);
+    if (rc == KETA_OK && !complete)
+        clinic__alert(
+            l, "rems.form_required_field", "form_incomplete", KETA_LEVEL_BLOCK, KETA_NOTIFY_NURSE,
+            "the monitoring form cannot be final: %zu required field(s) empty", n_missing);
     /* Total time: from the first device to the end of monitoring, computed when known. */
     if (rc == KETA_OK && s->has_first_device && s->has_end && form->has_total_time &&
         form->total_time_min != (int)(s->end - s->first_device))
@@ -189,9 +193,9 @@ keta_err clinic__rems_form_encode(const keta_policy *pol, const rems_form *form,
                       "form total time %d min differs from first device to end of monitoring "
                       "(%lld min)",
                       form->total_time_min, (long long)(s->end - s->first_device));
-    int total = form->has_total_time                   ? form->total_time_min
+    int total = form->has_total_time                ? form->total_time_min
                 : s->has_first_device && s->has_end ? (int)(s->end - s->first_device)
-                                                      : -1;
+                                                    : -1;
     if (rc == KETA_OK)
         rc = keta_json_set(out, "total_time_min", total >= 0 ? json_integer(total) : json_null());
     if (rc == KETA_OK && total >= 0 && total < pol->rems.min_monitoring_min)
@@ -207,8 +211,8 @@ keta_err clinic__rems_form_encode(const keta_policy *pol, const rems_form *form,
         rc = keta_json_set(out, "due_date",
                            has_date ? clinic__date_json(date + pol->rems.form_due_days)
                                     : json_null());
-    bool overdue = has_date && s->has_today && !s->submitted &&
-                   s->today > date + pol->rems.form_due_days;
+    bool overdue =
+        has_date && s->has_today && !s->submitted && s->today > date + pol->rems.form_due_days;
     if (rc == KETA_OK)
         rc = keta_json_set(out, "submitted", json_boolean(s->submitted));
     if (rc == KETA_OK)
