@@ -301,8 +301,13 @@ static keta_err decode_protocol(const keta_policy *pol, const json_t *req, plan_
                                   "esketamine maintenance is every 7 or 14 days, got %d (rule "
                                   "label.esketamine.maintenance_interval)",
                                   q->interval_days);
-        if (rc == KETA_OK && q->route == KETA_ROUTE_INTRANASAL)
-            return esketamine_dose(req, q, 56, err);
+        if (rc == KETA_OK && q->route == KETA_ROUTE_INTRANASAL) {
+            q->sessions = protos[P_MAINTENANCE].sessions;
+            rc = clinic__get_int(req, "", "sessions", 1, MAX_SESSIONS, true, &q->sessions, NULL,
+                                 err);
+            if (rc == KETA_OK)
+                rc = esketamine_dose(req, q, 56, err);
+        }
     }
     return rc;
 }

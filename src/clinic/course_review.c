@@ -67,7 +67,9 @@ static keta_err evaluate(const keta_policy *pol, const review *r, json_t *o, ket
 {
     json_t *offers = json_array();
     keta_err rc = offers ? KETA_OK : KETA_ENOMEM;
-    bool at_point = r->completed >= pol->escalation.after_session && r->completed < r->planned;
+    /* The non-response call and escalation belong to the IV and IM inductions (Cusin 2017). */
+    bool at_point = (r->protocol == 0 || r->protocol == 1) &&
+                    r->completed >= pol->escalation.after_session && r->completed < r->planned;
     double pct = r->baseline > 0 ? 100.0 * (r->current - r->baseline) / r->baseline : 0;
     bool nonresponse = r->baseline > 0 && -pct < pol->escalation.nonresponse_percent;
     if (rc == KETA_OK)
