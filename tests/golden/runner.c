@@ -90,13 +90,13 @@ static keta_err clinic_policy(const char *text, keta_policy *pol, keta_error *er
     return text[0] ? keta_policy_apply_text(pol, text, strlen(text), err) : KETA_OK;
 }
 
-#define CLINIC_RUN(name, fn)                                                                       \
-    static keta_err name(const char *arg, const char *input, size_t len, json_t **out,             \
-                         keta_error *err)                                                          \
-    {                                                                                              \
-        keta_policy pol;                                                                           \
-        keta_err rc = clinic_policy(arg, &pol, err);                                               \
-        return rc == KETA_OK ? fn(&pol, input, len, out, err) : rc;                                \
+#define CLINIC_RUN(name, fn)                                                           \
+    static keta_err name(const char *arg, const char *input, size_t len, json_t **out, \
+                         keta_error *err)                                              \
+    {                                                                                  \
+        keta_policy pol;                                                               \
+        keta_err rc = clinic_policy(arg, &pol, err);                                   \
+        return rc == KETA_OK ? fn(&pol, input, len, out, err) : rc;                    \
     }
 CLINIC_RUN(run_clinic_dose, keta_dose_text)
 CLINIC_RUN(run_clinic_eligibility, keta_eligibility_text)
@@ -136,9 +136,12 @@ static const struct {
     const char *name;
     run_fn fn;
 } runs[] = {
-    {"score", keta_score_text},     {"outcome", keta_outcome_text},
-    {"instrument", run_instrument}, {"pk_simulate", run_pk_simulate},
-    {"pk_model", run_pk_model},     {"pk_tci", run_pk_tci},
+    {"score", keta_score_text},
+    {"outcome", keta_outcome_text},
+    {"instrument", run_instrument},
+    {"pk_simulate", run_pk_simulate},
+    {"pk_model", run_pk_model},
+    {"pk_tci", run_pk_tci},
     {"clinic_dose", run_clinic_dose},
     {"clinic_eligibility", run_clinic_eligibility},
     {"clinic_plan", run_clinic_plan},
