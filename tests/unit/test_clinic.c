@@ -50,7 +50,8 @@ static void bad_policy_changes_nothing(void **state)
     assert_int_equal(keta_policy_apply_text(&p, ok, strlen(ok), NULL), KETA_OK);
     assert_int_equal(p.bp.hold_systolic_mmhg, 170);
     memcpy(&before, &p, sizeof p);
-    const char *bad = "{\"name\":\"x\",\"bp\":{\"hold_systolic_mmhg\":175},\"hr\":{\"hold_bpm\":300}}";
+    const char *bad =
+        "{\"name\":\"x\",\"bp\":{\"hold_systolic_mmhg\":175},\"hr\":{\"hold_bpm\":300}}";
     keta_error err;
     assert_int_equal(keta_policy_apply_text(&p, bad, strlen(bad), &err), KETA_ERANGE);
     assert_string_equal(err.field, "/hr/hold_bpm");
@@ -229,8 +230,7 @@ static void every_rule_is_known(void **state)
             keta_policy p;
             keta_policy_init(&p);
             if (policy[0])
-                assert_int_equal(keta_policy_apply_text(&p, policy, strlen(policy), NULL),
-                                 KETA_OK);
+                assert_int_equal(keta_policy_apply_text(&p, policy, strlen(policy), NULL), KETA_OK);
             json_t *out = NULL;
             if (runs[i].fn(&p, input, strlen(input), &out, NULL) == KETA_OK) {
                 rules += check_rules(out, e->d_name);
@@ -248,9 +248,12 @@ int main(int argc, char **argv)
 {
     golden_dir = argc > 1 ? argv[1] : "tests/golden/clinic";
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rule_table_is_documented), cmocka_unit_test(bad_policy_changes_nothing),
-        cmocka_unit_test(policy_round_trips),       cmocka_unit_test(calendar_is_right),
-        cmocka_unit_test(dose_c_api),               cmocka_unit_test(every_rule_is_known),
+        cmocka_unit_test(rule_table_is_documented),
+        cmocka_unit_test(bad_policy_changes_nothing),
+        cmocka_unit_test(policy_round_trips),
+        cmocka_unit_test(calendar_is_right),
+        cmocka_unit_test(dose_c_api),
+        cmocka_unit_test(every_rule_is_known),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
