@@ -177,7 +177,7 @@ static keta_err decode(const json_t *req, request *r, keta_error *err)
                               from_field);
     if (rc == KETA_OK)
         rc = clinic__get_bp(req, "", "baseline", false, &r->baseline, err);
-    const json_t *lv;
+    const json_t *lv = NULL;
     if (rc == KETA_OK)
         rc = clinic__get_object(req, "", "last_vitals", false, &lv, err);
     if (rc == KETA_OK)

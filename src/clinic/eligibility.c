@@ -300,7 +300,7 @@ static keta_err decode_flags(const json_t *req, const char *field, bool medicati
         if (findings[i].medication == medication)
             keys[n++] = findings[i].key;
     keys[n] = NULL;
-    const json_t *o;
+    const json_t *o = NULL;
     char path[32];
     clinic__path(path, sizeof path, "", field);
     keta_err rc = clinic__get_object(req, "", field, true, &o, err);
@@ -320,7 +320,7 @@ static keta_err decode_trials(const json_t *req, intake *in, keta_error *err)
 {
     static const char *const keys[] = {"drug", "adequate", "failed", NULL};
     static const char *const required[] = {"adequate", "failed", NULL};
-    const json_t *arr;
+    const json_t *arr = NULL;
     keta_err rc = clinic__get_array(req, "", "antidepressant_trials", 40, &arr, err);
     for (size_t i = 0; rc == KETA_OK && i < json_array_size(arr); i++) {
         char path[48];
@@ -377,7 +377,7 @@ static keta_err decode(const json_t *req, intake *in, keta_error *err)
     in->home = setting == 1;
     if (rc == KETA_OK)
         rc = clinic__get_int(req, "", "age_y", 0, 120, false, &in->age_y, NULL, err);
-    const json_t *dx;
+    const json_t *dx = NULL;
     if (rc == KETA_OK)
         rc = clinic__get_array(req, "", "diagnoses", DX_COUNT, &dx, err);
     if (rc == KETA_OK && json_array_size(dx) == 0)

@@ -41,7 +41,7 @@ static keta_err decode(const json_t *req, checkin *c, keta_error *err)
                              &c->has_hr, err);
     if (rc == KETA_OK)
         rc = clinic__get_int(req, "", "phq9_item9", 0, 3, true, &c->phq9_item9, &c->has_item9, err);
-    const json_t *se;
+    const json_t *se = NULL;
     if (rc == KETA_OK)
         rc = clinic__get_object(req, "", "side_effects", true, &se, err);
     if (rc == KETA_OK && se != NULL)

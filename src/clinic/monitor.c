@@ -263,7 +263,7 @@ static keta_err encode(const keta_policy *pol, const session *s, json_t **out)
 
 static keta_err decode_readings(const json_t *req, session *s, keta_error *err)
 {
-    const json_t *arr;
+    const json_t *arr = NULL;
     keta_err rc = clinic__get_array(req, "", "readings", MAX_READINGS, &arr, err);
     for (size_t i = 0; rc == KETA_OK && i < json_array_size(arr); i++) {
         char path[40];
@@ -291,7 +291,7 @@ static keta_err decode_decisions(const json_t *req, session *s, keta_error *err)
 {
     static const char *const keys[] = {"time", "action", NULL};
     static const char *const actions[] = {"resume", "stop", NULL};
-    const json_t *arr;
+    const json_t *arr = NULL;
     keta_err rc = clinic__get_array(req, "", "decisions", MAX_DECISIONS, &arr, err);
     for (size_t i = 0; rc == KETA_OK && i < json_array_size(arr); i++) {
         char path[40];
@@ -341,7 +341,7 @@ static keta_err decode(const json_t *req, session *s, keta_error *err)
                               "dosing_end must not be earlier than dosing_start");
     if (rc == KETA_OK)
         rc = clinic__get_datetime(req, "", "now", true, &s->now, &s->has_now, err);
-    const json_t *b;
+    const json_t *b = NULL;
     if (rc == KETA_OK)
         rc = clinic__get_object(req, "", "baseline", true, &b, err);
     if (rc == KETA_OK && b != NULL) {

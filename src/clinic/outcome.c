@@ -231,7 +231,7 @@ static keta_err decode_series(const json_t *req, series *s, keta_error *err)
         return keta_error_set(err, KETA_ENOTFOUND, "/instrument",
                               "expected an instrument with a total (phq9, gad7, qids_sr16, "
                               "hamd17, madrs, ...)");
-    const json_t *arr;
+    const json_t *arr = NULL;
     if (rc == KETA_OK)
         rc = clinic__get_array(req, "", "scores", MAX_SCORES, &arr, err);
     if (rc == KETA_OK && json_array_size(arr) == 0)

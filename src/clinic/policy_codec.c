@@ -177,12 +177,14 @@ static keta_err apply_object(keta_policy *p, const json_t *obj, const char *path
 
 keta_err keta_policy_apply_json(keta_policy *p, const json_t *doc, keta_error *err)
 {
-    keta_policy next = *p;
+    /* Work on a copy (memcpy: byte for byte, padding too) so a failure changes nothing. */
+    keta_policy next;
+    memcpy(&next, p, sizeof next);
     keta_err rc = apply_object(&next, doc, "", "", err);
     if (rc == KETA_OK)
         rc = keta_policy_validate(&next, err);
     if (rc == KETA_OK)
-        *p = next;
+        memcpy(p, &next, sizeof *p);
     return rc;
 }
 

@@ -143,7 +143,7 @@ static json_t *monitoring(const keta_policy *pol, const request *r, keta_alert_l
 
 static keta_err decode_vitals(const json_t *req, request *r, keta_error *err)
 {
-    const json_t *arr;
+    const json_t *arr = NULL;
     keta_err rc = clinic__get_array(req, "", "vitals", MAX_VITALS, &arr, err);
     for (size_t i = 0; rc == KETA_OK && i < json_array_size(arr); i++) {
         char path[32];
@@ -216,7 +216,7 @@ static keta_err decode(const json_t *req, request *r, keta_error *err)
         rc = clinic__get_date(req, "", "today", true, &today, &has_today, err);
     if (has_today)
         r->s.today = today;
-    const json_t *form;
+    const json_t *form = NULL;
     if (rc == KETA_OK)
         rc = clinic__get_object(req, "", "form", true, &form, err);
     r->has_form = form != NULL;

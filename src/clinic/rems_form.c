@@ -135,7 +135,7 @@ keta_err clinic__rems_form_decode(const json_t *o, rems_form *form, keta_error *
     for (size_t gi = 0; rc == KETA_OK && groups[gi] != NULL; gi++) {
         char path[48];
         clinic__path(path, sizeof path, "/form", groups[gi]);
-        const json_t *g;
+        const json_t *g = NULL;
         rc = clinic__get_object(o, "/form", groups[gi], true, &g, err);
         if (rc != KETA_OK || g == NULL)
             continue;

@@ -206,7 +206,7 @@ keta_err clinic__get_bool(const json_t *obj, const char *path, const char *field
                           bool *out, bool *present, keta_error *err)
 {
     char where[KETA_ERROR_FIELD_MAX];
-    const json_t *v;
+    const json_t *v = NULL;
     keta_err rc = member(obj, path, field, optional, &v, where, sizeof where, err);
     if (present != NULL)
         *present = v != NULL;
@@ -223,7 +223,7 @@ keta_err clinic__get_text(const json_t *obj, const char *path, const char *field
                           bool optional, const char **out, keta_error *err)
 {
     char where[KETA_ERROR_FIELD_MAX];
-    const json_t *v;
+    const json_t *v = NULL;
     keta_err rc = member(obj, path, field, optional, &v, where, sizeof where, err);
     if (rc != KETA_OK || v == NULL)
         return rc;
@@ -269,7 +269,7 @@ keta_err clinic__get_choice(const json_t *obj, const char *path, const char *fie
                             const char *const *names, bool optional, int *out, keta_error *err)
 {
     char where[KETA_ERROR_FIELD_MAX];
-    const json_t *v;
+    const json_t *v = NULL;
     keta_err rc = member(obj, path, field, optional, &v, where, sizeof where, err);
     if (rc != KETA_OK || v == NULL)
         return rc;
@@ -280,7 +280,7 @@ static keta_err get_time_text(const json_t *obj, const char *path, const char *f
                               bool with_time, int64_t *val, bool *present, keta_error *err)
 {
     char where[KETA_ERROR_FIELD_MAX];
-    const json_t *v;
+    const json_t *v = NULL;
     keta_err rc = member(obj, path, field, optional, &v, where, sizeof where, err);
     if (present != NULL)
         *present = v != NULL;
@@ -376,7 +376,7 @@ keta_err clinic__get_bp(const json_t *obj, const char *path, const char *field, 
 {
     static const char *const keys[] = {"systolic_mmhg", "diastolic_mmhg", NULL};
     char where[KETA_ERROR_FIELD_MAX];
-    const json_t *o;
+    const json_t *o = NULL;
     out->present = false;
     keta_err rc = clinic__get_object(obj, path, field, optional, &o, err);
     if (rc != KETA_OK || o == NULL)
