@@ -30,10 +30,18 @@ typedef keta_err (*fn)(const keta_policy *, const char *, size_t, json_t **, ket
 
 static const fn targets[] = {
     NULL, /* 0: the policy file */
-    keta_dose_text,           keta_eligibility_text,    keta_course_plan_text,
-    keta_course_review_text,  keta_course_outcome_text, keta_maintenance_text,
-    keta_vitals_check_text,   keta_home_check_text,     keta_discharge_check_text,
-    keta_rems_check_text,     assess_phq9,              assess_cssrs,
+    keta_dose_text,
+    keta_eligibility_text,
+    keta_course_plan_text,
+    keta_course_review_text,
+    keta_course_outcome_text,
+    keta_maintenance_text,
+    keta_vitals_check_text,
+    keta_home_check_text,
+    keta_discharge_check_text,
+    keta_rems_check_text,
+    assess_phq9,
+    assess_cssrs,
 };
 #define N_TARGETS (sizeof targets / sizeof targets[0])
 
@@ -76,8 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc == KETA_OK && keta_policy_to_json(&pol, &shown) == KETA_OK) {
             keta_policy again;
             keta_policy_init(&again);
-            if (keta_policy_apply_json(&again, json_object_get(shown, "policy"), NULL) !=
-                    KETA_OK ||
+            if (keta_policy_apply_json(&again, json_object_get(shown, "policy"), NULL) != KETA_OK ||
                 memcmp(&again, &pol, sizeof pol) != 0)
                 abort();
         }
