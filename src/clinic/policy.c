@@ -563,6 +563,6 @@ void clinic__rule_pointer(const char *id, char *dst, size_t cap)
     if (n + 1 < cap)
         dst[n++] = '/';
     for (const char *c = id; *c != '\0' && n + 1 < cap; c++)
-        dst[n++] = *c == '.' ? '/' : *c;
+        dst[n++] = (char)(*c == '.' ? '/' : *c);
     dst[n] = '\0';
 }

@@ -111,7 +111,7 @@ bool clinic__parse_datetime(const char *s, int64_t *minutes)
     int h = digits(s + 11, 2), mi = digits(s + 14, 2);
     if (h < 0 || h > 23 || mi < 0 || mi > 59)
         return false;
-    *minutes = days * 1440 + h * 60 + mi;
+    *minutes = days * 1440 + (int64_t)h * 60 + mi;
     return true;
 }
 
@@ -455,9 +455,7 @@ keta_err clinic__decode_vitals(const json_t *o, const char *path, bool need_time
 keta_clinic_alert *clinic__alert(keta_alert_list *l, const char *rule, const char *kind,
                                  keta_level level, unsigned notify, const char *fmt, ...)
 {
-    if (l->n == 0 && l->dropped == 0)
-        l->worst = level;
-    else if (level > l->worst)
+    if ((l->n == 0 && l->dropped == 0) || level > l->worst)
         l->worst = level;
     if (l->n >= KETA_CLINIC_MAX_ALERTS) {
         l->dropped++;
