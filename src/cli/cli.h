@@ -68,6 +68,15 @@ int keta_cmd_forecast(int argc, char **argv);
 int keta_cmd_serve(int argc, char **argv);
 int keta_cmd_db(int argc, char **argv);
 int keta_cmd_audit(int argc, char **argv);
+int keta_cmd_dose(int argc, char **argv);
+int keta_cmd_eligibility(int argc, char **argv);
+int keta_cmd_assess(int argc, char **argv);
+int keta_cmd_course(int argc, char **argv);
+int keta_cmd_vitals(int argc, char **argv);
+int keta_cmd_home(int argc, char **argv);
+int keta_cmd_discharge(int argc, char **argv);
+int keta_cmd_rems(int argc, char **argv);
+int keta_cmd_policy(int argc, char **argv);
 int keta_cmd_help(int argc, char **argv);
 int keta_cmd_version(int argc, char **argv);
 

@@ -140,6 +140,78 @@ const keta_cmd keta_cli_commands[] = {
      "outside the database: a rewrite of the log from there on is then found too (anchor).\n\n"
      "Exit status: 0 the log is intact; 1 it is not (the report says where); 2 usage;\n"
      "3 the database could not be read.\n"},
+    {"dose", keta_cmd_dose, "dose, pump programme and drug-library check (no login)",
+     "keta dose [--json|--pretty] [--policy FILE] --weight-kg KG (--mg-per-kg X | --dose-mg MG)\n"
+     "       [--drug ketamine|esketamine] [--route iv|im|sc|oral|sublingual|intranasal]\n"
+     "       [--duration-min MIN] [--bag-ml ML] [--stock-mg-per-ml C] [--session N] [--age-y Y]\n"
+     "       [--had-56mg] [--indication trd|mdsi] [--reason TEXT] | keta dose [--json] < req.json",
+     "Computes the dose from the weight measured today (0.1 mg), the pump programme (the whole\n"
+     "bag over the infusion: rate_ml_per_h = bag_ml x 60 / duration_min; rate_mg_per_min =\n"
+     "dose_mg / duration_min), the concentration, the volume to draw from stock, esketamine\n"
+     "devices (28 mg, rems.device_interval_min apart), and checks the clinic policy's drug\n"
+     "library: ok, soft_limit (needs --reason) or hard_limit (refused), naming the rule.\n"
+     "Esketamine follows the label: 56 mg on day 1 (28 mg from rems.elderly_age_y), 84 mg only\n"
+     "after 56 mg (--had-56mg). Without --json the result is plain text.\n\n"
+     "  keta dose --weight-kg 82 --mg-per-kg 0.5 --duration-min 40 --bag-ml 100 --json\n"
+     "  "
+     "{\"dose_mg\":41.0,\"duration_min\":40,\"rate_ml_per_h\":150.0,\"rate_mg_per_min\":1.025,...}"
+     "\n\n"
+     "Exit status: 0 programmable; 1 input refused, a hard limit, or a soft limit without a\n"
+     "reason (the result is still printed; one line on stderr names the rule); 2 usage.\n"},
+    {"eligibility", keta_cmd_eligibility, "eligibility and contraindications for a route",
+     "keta eligibility [--pretty] [--policy FILE] < intake.json",
+     "Reads {\"drug\",\"route\",\"setting\":\"clinic\"|\"home\",\"age_y\",\"diagnoses\":[...],\n"
+     "\"antidepressant_trials\":[{\"drug\",\"adequate\",\"failed\"}],\"phq9_total\",\"bp\",\n"
+     "\"history\":{...},\"medications\":{...}} and prints a decision (eligible, review,\n"
+     "ineligible) with reasons, each naming its rule and source. Treatment resistance counts\n"
+     "adequate failed trials (eligibility.trd_min_failed_trials). The prescriber signs it.\n"
+     "docs/clinic.md lists the history items and their effect per route.\n"},
+    {"assess", keta_cmd_assess, "score a scale and apply the policy's suicidality rules",
+     "keta assess [--pretty] [--policy FILE] INSTRUMENT < response.json",
+     "As `keta score`, then: a suicide item at or above the policy's threshold raises a\n"
+     "clinician alert, queues a C-SSRS screen before the next dose and shows the crisis text;\n"
+     "a C-SSRS risk at or above suicide.cssrs_hold_risk holds dosing until a prescriber records\n"
+     "a safety assessment. Alerts name the policy rule.\n"},
+    {"course", keta_cmd_course, "course plan, review, outcome and maintenance",
+     "keta course plan|review|outcome|maintenance [--pretty] [--policy FILE] < request.json",
+     "plan: sessions from a protocol template (iv_induction, im_induction, esketamine_trd,\n"
+     "  esketamine_mdsi, home_oral, home_sublingual, maintenance) with doses and evaluations.\n"
+     "review: non-response after escalation.after_session and the escalation offer (prescriber\n"
+     "  approval, never automatic); a missed session (continue, or the previous frequency).\n"
+     "outcome: response, remission and relapse over dated scores, definitions named.\n"
+     "maintenance: outcome plus a rule-based interval suggestion.\n"
+     "docs/clinic.md gives each request and answer.\n"},
+    {"vitals", keta_cmd_vitals, "in-session vital signs: alerts, holds, BP timing",
+     "keta vitals check [--pretty] [--policy FILE] < session.json",
+     "Reads {\"drug\",\"route\",\"dosing_start\",\"dosing_end\",\"now\",\"baseline\",\n"
+     "\"readings\":[{\"time\",\"systolic_mmhg\",\"diastolic_mmhg\",\"heart_rate_bpm\",\"spo2_pct\","
+     "\n"
+     "\"resp_rate_per_min\",\"moaas\",\"cadss\"}],\"decisions\":[{\"time\",\"action\"}]} and "
+     "prints the\n"
+     "status (dosing, paused_pending_decision, stopped, dosing_complete), alerts with their\n"
+     "rules, open holds, whether the session can close, and when the next BP is due.\n"},
+    {"home", keta_cmd_home, "at-home daily check-in: may today's dose be taken",
+     "keta home check [--pretty] [--policy FILE] < checkin.json",
+     "Reads {\"checkin_time\",\"dose_time\",\"bp\",\"heart_rate_bpm\",\"phq9_item9\",\n"
+     "\"side_effects\":{...}} and prints take_dose, the status, the clinician task and alerts.\n"},
+    {"discharge", keta_cmd_discharge, "discharge checklist and instructions",
+     "keta discharge check [--pretty] [--policy FILE] < discharge.json",
+     "Reads the dosing end (or esketamine first device), now, baseline and last vital signs,\n"
+     "alertness, MOAA/s, nausea, escort and open holds; prints discharge_allowed, the\n"
+     "earliest time, the checklist with rules, blocks and the written instructions.\n"},
+    {"rems", keta_cmd_rems, "esketamine REMS: enrollment, clock, BP checkpoints, form",
+     "keta rems check [--pretty] [--policy FILE] < rems.json",
+     "Reads {\"setting\",\"patient_enrolled\",\"now\",\"first_device\",\"monitoring_end\",\n"
+     "\"vitals\":[...],\"prescriber_bp_review\",\"form\":{...},\"form_submitted\",\"today\"} and\n"
+     "prints whether administration is allowed (enrollment hard stop, pre-dose BP caution),\n"
+     "the monitoring clock (earliest discharge, 40-minute BP, pre-discharge BP, pulse\n"
+     "oximetry) and the monitoring form (missing required fields, due date, overdue).\n"},
+    {"policy", keta_cmd_policy, "show the clinic policy: every rule, value and source",
+     "keta policy show [--json] [--file FILE]",
+     "Lists every rule: id, value, unit and source (or `clinic policy file` where FILE\n"
+     "overrides the default). --json prints the rules in full and the effective policy as a\n"
+     "document that can be edited into a policy file. A bad file is refused naming the field.\n"
+     "Every clinic command takes --policy FILE. docs/policy.md lists the rules.\n"},
     {"help", keta_cmd_help, "show help for keta or one of its commands", "keta help [COMMAND]",
      "Without a command, lists the commands. `man keta` has the same text.\n"},
     {"version", keta_cmd_version, "print the version", "keta version", ""},

@@ -151,7 +151,8 @@ keta_err keta_json_check_keys(const json_t *obj, const char *path, const char *c
             char shown[48];
             char expected[160] = "";
             size_t n = 0;
-            for (const char *const *a = allowed; a != NULL && *a != NULL; a++)
+            for (const char *const *a = allowed; a != NULL && *a != NULL && n < sizeof expected;
+                 a++)
                 n += (size_t)snprintf(expected + n, n < sizeof expected ? sizeof expected - n : 0,
                                       "%s%s", n ? ", " : "", *a);
             printable(shown, sizeof shown, key);

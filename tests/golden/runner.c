@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keta/clinic.h"
 #include "keta/instruments.h"
 #include "keta/json.h"
 #include "keta/pd.h"
@@ -102,15 +103,83 @@ static keta_err run_pk_model(const char *arg, const char *input, size_t len, jso
     return keta_pk_model_to_json(m, weight_kg, out);
 }
 
+/*
+ * run: clinic_* [POLICY]: a clinic rule under the default policy, or under the policy
+ * document POLICY (the rest of the run: line) applied over it.
+ */
+static keta_err clinic_policy(const char *text, keta_policy *pol, keta_error *err)
+{
+    keta_policy_init(pol);
+    return text[0] ? keta_policy_apply_text(pol, text, strlen(text), err) : KETA_OK;
+}
+
+#define CLINIC_RUN(name, fn)                                                           \
+    static keta_err name(const char *arg, const char *input, size_t len, json_t **out, \
+                         keta_error *err)                                              \
+    {                                                                                  \
+        keta_policy pol;                                                               \
+        keta_err rc = clinic_policy(arg, &pol, err);                                   \
+        return rc == KETA_OK ? fn(&pol, input, len, out, err) : rc;                    \
+    }
+CLINIC_RUN(run_clinic_dose, keta_dose_text)
+CLINIC_RUN(run_clinic_eligibility, keta_eligibility_text)
+CLINIC_RUN(run_clinic_plan, keta_course_plan_text)
+CLINIC_RUN(run_clinic_review, keta_course_review_text)
+CLINIC_RUN(run_clinic_outcome, keta_course_outcome_text)
+CLINIC_RUN(run_clinic_maintenance, keta_maintenance_text)
+CLINIC_RUN(run_clinic_vitals, keta_vitals_check_text)
+CLINIC_RUN(run_clinic_home, keta_home_check_text)
+CLINIC_RUN(run_clinic_discharge, keta_discharge_check_text)
+CLINIC_RUN(run_clinic_rems, keta_rems_check_text)
+
+/* run: clinic_assess INSTRUMENT [POLICY] */
+static keta_err run_clinic_assess(const char *arg, const char *input, size_t len, json_t **out,
+                                  keta_error *err)
+{
+    char id[32];
+    size_t n = strcspn(arg, " ");
+    (void)snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id ? n : sizeof id - 1), arg);
+    keta_policy pol;
+    keta_err rc = clinic_policy(arg[n] ? arg + n + 1 : "", &pol, err);
+    return rc == KETA_OK ? keta_assess_text(&pol, id, input, len, out, err) : rc;
+}
+
+/* run: clinic_policy: input is a policy file; the result is `keta policy show --json`. */
+static keta_err run_clinic_policy(const char *arg, const char *input, size_t len, json_t **out,
+                                  keta_error *err)
+{
+    (void)arg;
+    keta_policy pol;
+    keta_policy_init(&pol);
+    keta_err rc = keta_policy_apply_text(&pol, input, len, err);
+    return rc == KETA_OK ? keta_policy_to_json(&pol, out) : rc;
+}
+
 static const struct {
     const char *name;
     run_fn fn;
 } runs[] = {
-    {"score", keta_score_text},     {"outcome", keta_outcome_text},
-    {"instrument", run_instrument}, {"pk_simulate", run_pk_simulate},
-    {"pk_model", run_pk_model},     {"pk_tci", run_pk_tci},
-    {"pd_acute", run_pd_acute},     {"pd_response", run_pd_response},
+    {"score", keta_score_text},
+    {"outcome", keta_outcome_text},
+    {"instrument", run_instrument},
+    {"pk_simulate", run_pk_simulate},
+    {"pk_model", run_pk_model},
+    {"pk_tci", run_pk_tci},
+    {"pd_acute", run_pd_acute},
+    {"pd_response", run_pd_response},
     {"forecast", run_forecast},
+    {"clinic_dose", run_clinic_dose},
+    {"clinic_eligibility", run_clinic_eligibility},
+    {"clinic_plan", run_clinic_plan},
+    {"clinic_review", run_clinic_review},
+    {"clinic_outcome", run_clinic_outcome},
+    {"clinic_maintenance", run_clinic_maintenance},
+    {"clinic_vitals", run_clinic_vitals},
+    {"clinic_home", run_clinic_home},
+    {"clinic_discharge", run_clinic_discharge},
+    {"clinic_rems", run_clinic_rems},
+    {"clinic_assess", run_clinic_assess},
+    {"clinic_policy", run_clinic_policy},
 };
 
 /* Resolve a JSON pointer; NULL when absent. */
