@@ -326,6 +326,15 @@ keta_err keta_pk_model_to_json(const keta_pk_model *m, double weight_kg, json_t 
 /* Every model descriptor, as a JSON array. */
 keta_err keta_pk_models_json(json_t **out);
 
+/*
+ * The regimen members of a request, for the other engines whose requests carry a regimen
+ * (keta pd acute, keta forecast): "model" (its row), "patient", and the dose object at index i
+ * of "doses". Validation and field paths as for keta pk simulate ("/doses/2/amount_mg").
+ */
+keta_err keta_pk_decode_model(const json_t *request, const keta_pk_model **out, keta_error *err);
+keta_err keta_pk_decode_patient(const json_t *request, keta_pk_patient *out, keta_error *err);
+keta_err keta_pk_decode_dose(const json_t *dose, size_t i, keta_pk_dose *out, keta_error *err);
+
 #ifdef __cplusplus
 }
 #endif

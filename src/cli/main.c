@@ -53,6 +53,19 @@ const keta_cmd keta_cli_commands[] = {
      "mg/h), the predicted Cp and Ce at each period end, the total and the maintenance rate.\n"
      "Exit status: 0 simulated; 1 input refused (one line on stderr names the field, what was\n"
      "expected and what came); 2 usage; 3 internal error.\n"},
+    {"pd", keta_cmd_pd, "pharmacodynamics: acute effects and the antidepressant response",
+     "keta pd acute [--pretty] < regimen.json | keta pd response [--pretty] < regimen.json",
+     "`keta pd acute` reads a `keta pk simulate` regimen and prints, at the requested times,\n"
+     "the typical patient's dissociation (CADSS points), sedation (fraction of the maximal\n"
+     "score), systolic and diastolic blood-pressure rise (mmHg) and heart-rate rise (beats/min),\n"
+     "each through its own effect site, with peak and time of peak. Optional: \"prior_sessions\"\n"
+     "(sessions before this one), \"ke0_per_min\" and \"repeat_factor\" as objects keyed by\n"
+     "endpoint (dissociation, sedation, sbp, dbp, hr).\n\n"
+     "`keta pd response` reads a regimen (doses over days or weeks; \"times_min\" up to 60 days)\n"
+     "and prints the typical patient's MADRS curve (optional \"baseline\", default 33) with the\n"
+     "drug and placebo fractions. The model and its fit: docs/response-model.md.\n\n"
+     "Exit status: 0 computed; 1 input refused (one line on stderr names the field); 2 usage;\n"
+     "3 internal error.\n"},
     {"help", keta_cmd_help, "show help for keta or one of its commands", "keta help [COMMAND]",
      "Without a command, lists the commands. `man keta` has the same text.\n"},
     {"version", keta_cmd_version, "print the version", "keta version", ""},

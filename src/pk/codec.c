@@ -222,6 +222,23 @@ keta_err keta_pk_simulate_text(const char *text, size_t len, json_t **out, keta_
     return rc;
 }
 
+keta_err keta_pk_decode_model(const json_t *request, const keta_pk_model **out, keta_error *err)
+{
+    const json_t *mv = json_object_get(request, "model");
+    *out = keta_pk_model_find(json_string_value(mv));
+    return *out != NULL ? KETA_OK : pk__unknown_model(mv, err);
+}
+
+keta_err keta_pk_decode_patient(const json_t *request, keta_pk_patient *out, keta_error *err)
+{
+    return pk__decode_patient(request, out, err);
+}
+
+keta_err keta_pk_decode_dose(const json_t *dose, size_t i, keta_pk_dose *out, keta_error *err)
+{
+    return decode_dose(dose, i, out, err);
+}
+
 /* ---- encoders ---------------------------------------------------------------------------------
  */
 

@@ -23,6 +23,7 @@
 
 #include "keta/instruments.h"
 #include "keta/json.h"
+#include "keta/pd.h"
 #include "keta/pk.h"
 
 #define LINE_MAX_BYTES 65536
@@ -53,6 +54,13 @@ static keta_err run_pk_tci(const char *arg, const char *input, size_t len, json_
 {
     (void)arg;
     return keta_pk_tci_text(input, len, out, err);
+}
+
+static keta_err run_pd_acute(const char *arg, const char *input, size_t len, json_t **out,
+                             keta_error *err)
+{
+    (void)arg;
+    return keta_pd_acute_text(input, len, out, err);
 }
 
 /* run: pk_model ID [WEIGHT_KG]: the descriptor, with derived values at the weight (70 kg). */
@@ -86,6 +94,7 @@ static const struct {
     {"score", keta_score_text},     {"outcome", keta_outcome_text},
     {"instrument", run_instrument}, {"pk_simulate", run_pk_simulate},
     {"pk_model", run_pk_model},     {"pk_tci", run_pk_tci},
+    {"pd_acute", run_pd_acute},
 };
 
 /* Resolve a JSON pointer; NULL when absent. */
