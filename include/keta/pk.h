@@ -224,6 +224,7 @@ typedef struct keta_pk_result {
     keta_pk_summary summary;
     keta_pk_summary metabolite_summary; /* zero when the model has no metabolite */
     double ke0_per_min;                 /* the value used */
+    bool modal; /* solved in the eigenbasis (true) or by the matrix exponential (false) */
     int n_warnings;
     char warnings[KETA_PK_MAX_WARNINGS][KETA_PK_WARNING_BYTES];
 } keta_pk_result;

@@ -10,8 +10,7 @@
 
 #include "internal.h"
 
-static const char *const endpoint_names[] = {"dissociation", "sedation", "sbp", "dbp", "hr",
-                                             NULL};
+static const char *const endpoint_names[] = {"dissociation", "sedation", "sbp", "dbp", "hr", NULL};
 
 keta_err pd__decode_regimen(const json_t *request, pd_regimen *rg, keta_error *err)
 {
@@ -77,8 +76,8 @@ static keta_err decode_overrides(const json_t *request, const char *field, doubl
     (void)snprintf(path, sizeof path, "/%s", field);
     keta_err rc = keta_json_check_keys(o, path, endpoint_names, NULL, err);
     for (int e = 0; rc == KETA_OK && e < KETA_PD_ENDPOINT_COUNT; e++) {
-        double *dst = strcmp(field, "ke0_per_min") == 0 ? &p->ep[e].ke0_per_min
-                                                        : &p->ep[e].repeat_factor;
+        double *dst =
+            strcmp(field, "ke0_per_min") == 0 ? &p->ep[e].ke0_per_min : &p->ep[e].repeat_factor;
         rc = keta_json_get_number(o, path, endpoint_names[e], lo, hi, true, dst, NULL, err);
     }
     return rc;
@@ -269,8 +268,8 @@ keta_err keta_pd_response_json(const json_t *request, json_t **out, keta_error *
     double *times = buf, *score = buf + n, *drug = buf + 2 * n, *placebo = buf + 3 * n;
     rc = pd__decode_times(request, "times_min", KETA_PK_MAX_TIMES, times, &n, err);
     if (rc == KETA_OK)
-        rc = keta_pd_exposure_from_doses(rg.model, &rg.patient, rg.doses, rg.n_doses, sessions,
-                                         err);
+        rc =
+            keta_pd_exposure_from_doses(rg.model, &rg.patient, rg.doses, rg.n_doses, sessions, err);
     if (rc != KETA_OK)
         goto out;
     pd__sort_sessions(sessions, rg.n_doses);

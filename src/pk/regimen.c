@@ -623,6 +623,7 @@ keta_err pk__simulate_path(const keta_pk_request *req, pk_path path, keta_pk_res
                            "%s: the system does not decompose into separate modes", req->model->id);
         goto out;
     }
+    res->modal = modal;
     if (modal) {
         rc = pk__modal_run(md, in, n_in, req->times_min, nt, MIN_PER_DAY, res, &aucs);
         if (rc != KETA_OK) {
