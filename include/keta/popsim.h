@@ -54,10 +54,11 @@ extern "C" {
 #define KETA_POPSIM_MAX_WARNINGS  8
 #define KETA_POPSIM_WARNING_BYTES 200
 
-/* Resolution of the concentration percentiles: values are counted in bins of 1/64 of an octave
-   (1.1 % wide) from 2^-7 ng/mL (below which a value counts as 0) to 2^17 ng/mL; a percentile is
-   interpolated within its bin, so it is within 1.1 % of the exact order statistic. MADRS
-   percentiles: bins of 0.05 points over 0-60. */
+/* Resolution of the percentiles: concentrations are counted in bins of 1/64 of an octave (0.8
+   to 1.6 % wide) from 2^-7 = 0.0078 ng/mL (below which a value counts as 0) to 2^17 ng/mL, and
+   a percentile is the middle of the bin of its order statistic: within 0.8 % of that order
+   statistic, and within one bin of the exact (interpolated) percentile. MADRS percentiles:
+   bins of 0.05 points over 0-60. */
 #define KETA_POPSIM_CONC_BINS_PER_OCTAVE 64
 #define KETA_POPSIM_SCORE_BIN            0.05
 
@@ -122,6 +123,7 @@ typedef struct keta_popsim_session {
     double start_min;
     /* share of patients whose peak effect in this session reached the threshold */
     double dissociation_above, sbp_above, dbp_above;
+    double bp_above; /* SBP or DBP (the Spravato label's "and/or") */
     /* median of the patients' peak effects */
     double dissociation_p50_cadss, sbp_p50_mmhg, dbp_p50_mmhg;
 } keta_popsim_session;
@@ -132,8 +134,8 @@ typedef struct keta_popsim_arm_result {
     double *typical_cp, *typical_ce, *typical_madrs; /* the typical patient (all eta 0) */
     double *response_rate, *remission_rate;          /* shares of all patients, per grid point */
     size_t n_sessions;
-    keta_popsim_session *sessions;                               /* in time order */
-    double any_dissociation_above, any_sbp_above, any_dbp_above; /* in any session */
+    keta_popsim_session *sessions;                                             /* in time order */
+    double any_dissociation_above, any_sbp_above, any_dbp_above, any_bp_above; /* any session */
     /* relapse */
     double responders; /* share of patients responding at the assessment */
     double relapsed;   /* share of responders relapsed by the end of the grid */

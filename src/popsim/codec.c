@@ -277,11 +277,11 @@ static json_t *arm_json(const keta_popsim_arm_result *ar, size_t n)
         rc = keta_json_set(o, "remission_rate", series(ar->remission_rate, n));
     for (size_t d = 0; rc == KETA_OK && d < ar->n_sessions; d++) {
         const keta_popsim_session *s = &ar->sessions[d];
-        json_t *so = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "start_min", s->start_min,
+        json_t *so = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "start_min", s->start_min,
                                "dissociation_above", s->dissociation_above, "sbp_above",
-                               s->sbp_above, "dbp_above", s->dbp_above, "dissociation_p50_cadss",
-                               s->dissociation_p50_cadss, "sbp_p50_mmhg", s->sbp_p50_mmhg,
-                               "dbp_p50_mmhg", s->dbp_p50_mmhg);
+                               s->sbp_above, "dbp_above", s->dbp_above, "bp_above", s->bp_above,
+                               "dissociation_p50_cadss", s->dissociation_p50_cadss, "sbp_p50_mmhg",
+                               s->sbp_p50_mmhg, "dbp_p50_mmhg", s->dbp_p50_mmhg);
         rc = keta_json_push(sessions, so);
     }
     if (rc == KETA_OK) {
@@ -290,9 +290,9 @@ static json_t *arm_json(const keta_popsim_arm_result *ar, size_t n)
     }
     if (rc == KETA_OK)
         rc = keta_json_set(o, "any_session",
-                           json_pack("{s:f,s:f,s:f}", "dissociation_above",
+                           json_pack("{s:f,s:f,s:f,s:f}", "dissociation_above",
                                      ar->any_dissociation_above, "sbp_above", ar->any_sbp_above,
-                                     "dbp_above", ar->any_dbp_above));
+                                     "dbp_above", ar->any_dbp_above, "bp_above", ar->any_bp_above));
     json_t *rel = rc == KETA_OK ? json_object() : NULL, *days = json_object();
     if (rc == KETA_OK && (rel == NULL || days == NULL))
         rc = KETA_ENOMEM;
@@ -342,8 +342,8 @@ static json_t *comparison(const keta_popsim_result *res)
             number_or_null(ri->remission_rate[last] - r0->remission_rate[last]), "responders",
             number_or_null(ri->responders - r0->responders), "median_relapse_days",
             number_or_null(ri->relapse_days[2] - r0->relapse_days[2]), "any_dissociation_above",
-            number_or_null(ri->any_dissociation_above - r0->any_dissociation_above),
-            "any_sbp_above", number_or_null(ri->any_sbp_above - r0->any_sbp_above));
+            number_or_null(ri->any_dissociation_above - r0->any_dissociation_above), "any_bp_above",
+            number_or_null(ri->any_bp_above - r0->any_bp_above));
         if (keta_json_push(a, c) != KETA_OK) {
             json_decref(a);
             return NULL;

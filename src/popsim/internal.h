@@ -135,9 +135,9 @@ unsigned popsim__conc_bin(double v);
 void popsim__conc_bin_edges(unsigned b, double *lo, double *hi);
 
 /*
- * Percentile q (0-100) of `total` values counted in counts[0..nbins), interpolated within the
- * bin of the order statistic at rank q/100 (total - 1), with edges(b, lo, hi). A rank in bin 0
- * of a concentration histogram reports 0.
+ * Percentile q (0-100) of `total` values counted in counts[0..nbins): the middle of the bin
+ * of the order statistic at rank q/100 (total - 1), with edges(b, lo, hi). A rank in bin 0 of
+ * a concentration histogram reports 0.
  */
 double popsim__quantile(const uint32_t *counts, size_t nbins, size_t total, double q,
                         void (*edges)(unsigned b, double *lo, double *hi));

@@ -30,6 +30,7 @@
 #define PEAK_BIN         0.05 /* CADSS points or mmHg */
 #define PEAK_BINS        4001 /* 0-200 */
 #define N_ACUTE          3    /* dissociation, SBP, DBP */
+#define N_COUNTED        4    /* and SBP or DBP */
 #define MAX_ARM_POINTS   4000 /* arms x grid points: bounds the histograms (about 70 MB) */
 
 const double keta_popsim_percentiles[KETA_POPSIM_N_PERCENTILES] = {5, 25, 50, 75, 95};
@@ -96,7 +97,8 @@ double popsim__quantile(const uint32_t *counts, size_t nbins, size_t total, doub
         edges((unsigned)b, &lo, &hi);
         if (edges == popsim__conc_bin_edges && b == 0)
             return 0; /* below the floor of the histogram */
-        return lo + (hi - lo) * (rank - before + 0.5) / c;
+        /* the bin's middle: interpolating inside it would invent spread among equal values */
+        return (lo + hi) / 2;
     }
     double lo, hi;
     edges((unsigned)(nbins - 1), &lo, &hi);
@@ -142,7 +144,7 @@ typedef struct arm_plan {
     uint32_t *h_cp, *h_ce, *h_madrs; /* grid point-major */
     uint32_t *n_resp_at, *n_remit_at;
     uint32_t *h_peak; /* [dose][endpoint][PEAK_BINS] */
-    uint64_t n_above[KETA_PK_MAX_DOSES][N_ACUTE], n_any[N_ACUTE];
+    uint64_t n_above[KETA_PK_MAX_DOSES][N_COUNTED], n_any[N_COUNTED];
     size_t exact;
     double *relapse; /* per patient: NAN not a responder, INFINITY not relapsed, else minutes */
 } arm_plan;
@@ -176,8 +178,8 @@ typedef struct worker {
     uint8_t *flags[KETA_POPSIM_MAX_ARMS]; /* bit 0 response, bit 1 remission */
     double *score;
     double peak[KETA_POPSIM_MAX_ARMS][CHUNK][KETA_PK_MAX_DOSES][N_ACUTE];
-    uint64_t n_above[KETA_POPSIM_MAX_ARMS][KETA_PK_MAX_DOSES][N_ACUTE];
-    uint64_t n_any[KETA_POPSIM_MAX_ARMS][N_ACUTE];
+    uint64_t n_above[KETA_POPSIM_MAX_ARMS][KETA_PK_MAX_DOSES][N_COUNTED];
+    uint64_t n_any[KETA_POPSIM_MAX_ARMS][N_COUNTED];
     size_t exact[KETA_POPSIM_MAX_ARMS];
 } worker;
 
@@ -496,17 +498,20 @@ static void *work(void *arg)
                     w->flags[a][g * CHUNK + i] =
                         (uint8_t)((sc <= line) | ((sc <= s->remission_madrs) << 1));
                 }
-                bool any[N_ACUTE] = {false};
+                bool any[N_COUNTED] = {false};
                 for (size_t d = 0; d < p->n_doses; d++) {
                     const double thr[N_ACUTE] = {s->dissociation_cadss, s->sbp_rise_mmhg,
                                                  s->dbp_rise_mmhg};
-                    for (int e = 0; e < N_ACUTE; e++) {
-                        bool above = w->peak[a][i][d][e] >= thr[e];
-                        w->n_above[a][d][e] += above;
-                        any[e] = any[e] || above;
+                    bool above[N_COUNTED];
+                    for (int e = 0; e < N_ACUTE; e++)
+                        above[e] = w->peak[a][i][d][e] >= thr[e];
+                    above[3] = above[1] || above[2];
+                    for (int e = 0; e < N_COUNTED; e++) {
+                        w->n_above[a][d][e] += above[e];
+                        any[e] = any[e] || above[e];
                     }
                 }
-                for (int e = 0; e < N_ACUTE; e++)
+                for (int e = 0; e < N_COUNTED; e++)
                     w->n_any[a][e] += any[e];
             }
         }
@@ -738,6 +743,7 @@ static void summarise_arm(popsim_job *job, size_t a, keta_popsim_result *res)
         ss->dissociation_above = (double)p->n_above[d][0] / (double)n;
         ss->sbp_above = (double)p->n_above[d][1] / (double)n;
         ss->dbp_above = (double)p->n_above[d][2] / (double)n;
+        ss->bp_above = (double)p->n_above[d][3] / (double)n;
         double *med[N_ACUTE] = {&ss->dissociation_p50_cadss, &ss->sbp_p50_mmhg, &ss->dbp_p50_mmhg};
         for (int e = 0; e < N_ACUTE; e++)
             *med[e] = popsim__quantile(p->h_peak + (d * N_ACUTE + (size_t)e) * PEAK_BINS, PEAK_BINS,
@@ -746,6 +752,7 @@ static void summarise_arm(popsim_job *job, size_t a, keta_popsim_result *res)
     ar->any_dissociation_above = (double)p->n_any[0] / (double)n;
     ar->any_sbp_above = (double)p->n_any[1] / (double)n;
     ar->any_dbp_above = (double)p->n_any[2] / (double)n;
+    ar->any_bp_above = (double)p->n_any[3] / (double)n;
     ar->exact_path = p->exact;
     /* relapse: the responders' times, sorted in place (non-responders, NAN, go first) */
     size_t nr = 0, relapsed = 0;
@@ -915,7 +922,7 @@ keta_err keta_popsim_run(const keta_popsim_study *s, int threads, keta_popsim_pr
         for (size_t a = 0; a < s->n_arms; a++) {
             arm_plan *p = &job->plan[a];
             p->exact += ws[t].exact[a];
-            for (int e = 0; e < N_ACUTE; e++) {
+            for (int e = 0; e < N_COUNTED; e++) {
                 p->n_any[e] += ws[t].n_any[a][e];
                 for (size_t d = 0; d < p->n_doses; d++)
                     p->n_above[d][e] += ws[t].n_above[a][d][e];

@@ -25,6 +25,7 @@
 #include "keta/json.h"
 #include "keta/pd.h"
 #include "keta/pk.h"
+#include "keta/popsim.h"
 
 #define LINE_MAX_BYTES 65536
 
@@ -63,6 +64,14 @@ static keta_err run_pd_acute(const char *arg, const char *input, size_t len, jso
     return keta_pd_acute_text(input, len, out, err);
 }
 
+/* run: popsim: a whole `keta popsim` study, on two threads (the answer does not depend on it). */
+static keta_err run_popsim(const char *arg, const char *input, size_t len, json_t **out,
+                           keta_error *err)
+{
+    (void)arg;
+    return keta_popsim_text(input, len, 2, NULL, NULL, out, err);
+}
+
 /* run: pk_model ID [WEIGHT_KG]: the descriptor, with derived values at the weight (70 kg). */
 static keta_err run_pk_model(const char *arg, const char *input, size_t len, json_t **out,
                              keta_error *err)
@@ -94,7 +103,7 @@ static const struct {
     {"score", keta_score_text},     {"outcome", keta_outcome_text},
     {"instrument", run_instrument}, {"pk_simulate", run_pk_simulate},
     {"pk_model", run_pk_model},     {"pk_tci", run_pk_tci},
-    {"pd_acute", run_pd_acute},
+    {"pd_acute", run_pd_acute},     {"popsim", run_popsim},
 };
 
 /* Resolve a JSON pointer; NULL when absent. */
