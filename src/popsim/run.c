@@ -23,15 +23,15 @@
 
 #include "internal.h"
 
-#define CHUNK            32    /* patients a thread claims at a time */
-#define STRIPES          16    /* locks over the time points of the histograms */
-#define WINDOW_AFTER_MIN 180.0 /* effect-site peak searched to 3 h after a dose ends */
-#define WINDOW_STEP_MIN  1.0
-#define PEAK_BIN         0.05 /* CADSS points or mmHg */
-#define PEAK_BINS        4001 /* 0-200 */
-#define N_ACUTE          3    /* dissociation, SBP, DBP */
-#define N_COUNTED        4    /* and SBP or DBP */
-#define MAX_ARM_POINTS   4000 /* arms x grid points: bounds the histograms (about 70 MB) */
+#define CHUNK             64    /* patients a thread claims at a time */
+#define STRIPES           16    /* locks over the time points of the histograms */
+#define WINDOW_AFTER_MIN  120.0 /* effect-site peak searched to 2 h after a dose ends */
+#define WINDOW_COARSE_MIN 5.0
+#define PEAK_BIN          0.05 /* CADSS points or mmHg */
+#define PEAK_BINS         4001 /* 0-200 */
+#define N_ACUTE           3    /* dissociation, SBP, DBP */
+#define N_COUNTED         4    /* and SBP or DBP */
+#define MAX_ARM_POINTS    4000 /* arms x grid points: bounds the histograms (about 70 MB) */
 
 const double keta_popsim_percentiles[KETA_POPSIM_N_PERCENTILES] = {5, 25, 50, 75, 95};
 
@@ -125,6 +125,23 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+size_t popsim__window(double start_min, double end_min, double *out)
+{
+    size_t n = 0;
+    double last = fmin(end_min + WINDOW_AFTER_MIN, KETA_PK_MAX_T_MIN);
+    for (double t = start_min; t <= last; t += WINDOW_COARSE_MIN) {
+        if (out != NULL)
+            out[n] = t;
+        n++;
+    }
+    for (double t = fmax(start_min, end_min - 2); t <= fmin(end_min + 12, last); t += 1) {
+        if (out != NULL)
+            out[n] = t;
+        n++;
+    }
+    return n;
+}
+
 /* ---- the plan of an arm ---------------------------------------------------------------------- */
 
 typedef struct arm_plan {
@@ -137,6 +154,8 @@ typedef struct arm_plan {
     size_t win_lo[KETA_PK_MAX_DOSES], win_hi[KETA_PK_MAX_DOSES]; /* inclusive */
     keta_pk_dose uniq[KETA_PK_MAX_DOSES]; /* doses with distinct exposure (route, amount) */
     size_t n_uniq, uniq_of[KETA_PK_MAX_DOSES];
+    bool proportional; /* one kind of dose: exposures are the total's share by amount */
+    double total_mg;
     double *resp_times; /* the output grid with the relapse assessment time */
     size_t n_resp, assess_at, shift_from;
     double t_last, t_assess;
@@ -229,12 +248,11 @@ static keta_err plan_arm(popsim_job *job, size_t a, keta_error *err)
             p->doses[j] = p->doses[j - 1];
         p->doses[j] = d;
     }
-    /* windows: 1-min points from each dose's start to 3 h after its end */
+    /* the windows where each session's effect-site peak is looked for */
     size_t nw = 0;
-    for (size_t d = 0; d < p->n_doses; d++) {
-        double t0 = p->doses[d].start_min, t1 = t0 + p->doses[d].duration_min + WINDOW_AFTER_MIN;
-        nw += (size_t)((fmin(t1, KETA_PK_MAX_T_MIN) - t0) / WINDOW_STEP_MIN) + 1;
-    }
+    for (size_t d = 0; d < p->n_doses; d++)
+        nw += popsim__window(p->doses[d].start_min,
+                             p->doses[d].start_min + p->doses[d].duration_min, NULL);
     double *win = keta_malloc(sizeof(double) * (nw + 1));
     p->pk_times = keta_malloc(sizeof(double) * (nw + job->G));
     p->grid_at = keta_malloc(sizeof(size_t) * job->G);
@@ -257,11 +275,9 @@ static keta_err plan_arm(popsim_job *job, size_t a, keta_error *err)
     p->n_remit_at = p->n_resp_at + job->G;
     /* the windows, in time order (doses are sorted; windows may overlap: sort the union) */
     size_t k = 0;
-    for (size_t d = 0; d < p->n_doses; d++) {
-        double t0 = p->doses[d].start_min, t1 = t0 + p->doses[d].duration_min + WINDOW_AFTER_MIN;
-        for (double t = t0; t <= fmin(t1, KETA_PK_MAX_T_MIN) && k < nw; t += WINDOW_STEP_MIN)
-            win[k++] = t;
-    }
+    for (size_t d = 0; d < p->n_doses; d++)
+        k += popsim__window(p->doses[d].start_min, p->doses[d].start_min + p->doses[d].duration_min,
+                            win + k);
     qsort(win, k, sizeof(double), cmp_double);
     p->n_pk = merge_sorted(job->grid, job->G, win, k, p->pk_times);
     keta_free(win);
@@ -285,6 +301,20 @@ static keta_err plan_arm(popsim_job *job, size_t a, keta_error *err)
         if (u == p->n_uniq)
             p->uniq[p->n_uniq++] = p->doses[d];
         p->uniq_of[d] = u;
+    }
+    /* With one route (and ka) every dose's AUC to infinity is the same multiple of its amount
+       (linear PK), so the sessions' exposures are the whole regimen's AUC shared by amount and
+       need no simulation of their own. Not so for esketamine nasal doses on the hepato-portal
+       model: the nasal fraction depends on the number of devices. */
+    p->proportional = true;
+    p->total_mg = 0;
+    for (size_t d = 0; d < p->n_doses; d++) {
+        p->total_mg += p->doses[d].amount_mg;
+        if (p->doses[d].route != p->doses[0].route ||
+            p->doses[d].ka_per_min != p->doses[0].ka_per_min ||
+            (s->model->structure == KETA_PK_HEPATOPORTAL &&
+             p->doses[d].route == KETA_PK_INTRANASAL))
+            p->proportional = false;
     }
     /* the response grid: the output grid with the relapse assessment time */
     p->t_last = p->doses[p->n_doses - 1].start_min;
@@ -352,6 +382,7 @@ static keta_err simulate_arm(const popsim_job *job, size_t a, const patient *pt,
         return rc;
     }
     *modal = res.modal;
+    double auc_inf = res.summary.auc_inf_ng_h_per_ml;
     for (size_t g = 0; cp_grid != NULL && g < job->G; g++) {
         cp_grid[g] = res.cp_ng_per_ml[p->grid_at[g]];
         ce_grid[g] = res.ce_ng_per_ml[p->grid_at[g]];
@@ -372,12 +403,17 @@ static keta_err simulate_arm(const popsim_job *job, size_t a, const patient *pt,
     if (rc != KETA_OK)
         return rc;
     keta_pd_exposure uexp[KETA_PK_MAX_DOSES], sessions[KETA_PK_MAX_DOSES];
-    rc = keta_pd_exposure_from_doses(&pt->pk.row, &job->s->patient, p->uniq, p->n_uniq, uexp, err);
-    if (rc != KETA_OK)
-        return rc;
+    if (!p->proportional) {
+        rc = keta_pd_exposure_from_doses(&pt->pk.row, &job->s->patient, p->uniq, p->n_uniq, uexp,
+                                         err);
+        if (rc != KETA_OK)
+            return rc;
+    }
     for (size_t d = 0; d < p->n_doses; d++) {
         sessions[d].t_min = p->doses[d].start_min;
-        sessions[d].auc_ng_h_per_ml = uexp[p->uniq_of[d]].auc_ng_h_per_ml;
+        sessions[d].auc_ng_h_per_ml = p->proportional
+                                          ? auc_inf * p->doses[d].amount_mg / p->total_mg
+                                          : uexp[p->uniq_of[d]].auc_ng_h_per_ml;
     }
     keta_pd_response_simulate(&pt->resp, sessions, p->n_doses, p->resp_times, p->n_resp, score,
                               NULL, NULL);

@@ -326,6 +326,66 @@ static void median_is_typical_for_log_normal(void **state)
     keta_popsim_result_free(&res);
 }
 
+/* The effect-site peak a session is judged by, from the window's points, against the peak on a
+   0.02-min grid: within 0.1 % for a 40-min infusion (the peak lies at its end, pkpd.md §7 case
+   12), within 1 % for boluses, short infusions and extravascular doses. */
+static double ce_peak_on(const char *model, keta_pk_dose d, const double *t, size_t n)
+{
+    keta_pk_request r;
+    memset(&r, 0, sizeof r);
+    r.model = keta_pk_model_find(model);
+    r.patient.weight_kg = 70;
+    r.patient.age_y = 45;
+    r.doses = &d;
+    r.n_doses = 1;
+    r.times_min = t;
+    r.n_times = n;
+    keta_pk_result res;
+    assert_int_equal(keta_pk_simulate(&r, &res, NULL), KETA_OK);
+    double m = res.summary.ce_max_ng_per_ml;
+    keta_pk_result_free(&res);
+    return m;
+}
+
+static void session_peak_window(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *model;
+        keta_pk_dose dose;
+        double rtol;
+    } cases[] = {
+        {"domino1984", {KETA_PK_IV, 35, 0, 40, -1, 0}, 0.001},
+        {"kamp2020", {KETA_PK_IV, 35, 0, 40, -1, 0}, 0.001},
+        {"herd2007", {KETA_PK_IV, 35, 0, 40, -1, 0}, 0.001},
+        {"domino1984", {KETA_PK_IV, 35, 0, 0, -1, 0}, 0.01},
+        {"domino1984", {KETA_PK_IV, 35, 0, 15, -1, 0}, 0.01},
+        {"kamp2020", {KETA_PK_IM, 35, 0, 0, -1, 0}, 0.01},
+        {"kamp2020", {KETA_PK_ORAL, 100, 0, 0, -1, 0}, 0.01},
+        {"kamp2020", {KETA_PK_SUBLINGUAL, 50, 0, 0, -1, 0}, 0.01},
+        {"perezruixo2021", {KETA_PK_INTRANASAL, 84, 0, 0, -1, 0}, 0.01},
+    };
+    static double fine[8000], win[400];
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        keta_pk_dose d = cases[c].dose;
+        size_t nf = 0;
+        for (double x = 0; x <= d.duration_min + 120; x += 0.02)
+            fine[nf++] = x;
+        size_t nw = popsim__window(d.start_min, d.start_min + d.duration_min, NULL);
+        assert_true(nw < 400);
+        assert_int_equal(popsim__window(d.start_min, d.start_min + d.duration_min, win), nw);
+        qsort(win, nw, sizeof win[0], cmp_double);
+        size_t k = 0; /* without repeats */
+        for (size_t i = 0; i < nw; i++)
+            if (k == 0 || win[i] != win[k - 1])
+                win[k++] = win[i];
+        double ref = ce_peak_on(cases[c].model, d, fine, nf);
+        double got = ce_peak_on(cases[c].model, d, win, k);
+        assert_true(got <= ref * (1 + 1e-12));
+        assert_close(got, ref, cases[c].rtol, 0);
+    }
+}
+
 /* ---- variability terms of the table -----------------------------------------------------------
  */
 
@@ -511,6 +571,7 @@ int main(void)
         cmocka_unit_test(histogram_percentiles),
         cmocka_unit_test(run_percentiles_match_sorted_reference),
         cmocka_unit_test(median_is_typical_for_log_normal),
+        cmocka_unit_test(session_peak_window),
         cmocka_unit_test(typical_individual_is_the_model),
         cmocka_unit_test(table_terms_are_sampled),
         cmocka_unit_test(decoder_refuses_and_names_the_field),
