@@ -54,7 +54,7 @@
 /* Largest exchange block handled (the hepato-portal disposition has 4). */
 #define MODAL_MAX_BLOCK 6
 /* Step lengths whose decay factors are kept (a uniform grid between uneven edges uses 2-3). */
-#define MODAL_EXP_CACHE 4
+#define MODAL_EXP_CACHE 8
 
 /* ---- the decomposition ---------------------------------------------------------------------- */
 
