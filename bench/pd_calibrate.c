@@ -6,6 +6,7 @@
  *
  * Usage: pd_calibrate report [N] [SEED]        the fit table for the built-in parameters
  *        pd_calibrate fit [N] [SEED] [EVALS]   fit from the built-in parameters, print the result
+ *        pd_calibrate fit0 ...                 the same with fa fixed at 0
  */
 #include <errno.h>
 #include <math.h>
@@ -41,7 +42,7 @@ static void to_vector(const keta_pd_response_typical *t, double *v)
     v[0] = logit(t->placebo);
     v[1] = logit(t->emax);
     v[2] = log(t->x50);
-    v[3] = logit(t->fa);
+    v[3] = t->fa > 0 ? logit(t->fa) : 0;
     v[4] = log(t->ka_per_min);
     v[5] = log(t->kp_per_min);
     v[6] = log(t->kc_per_min);
@@ -50,12 +51,14 @@ static void to_vector(const keta_pd_response_typical *t, double *v)
         v[8 + k] = log(t->omega[1 + k]);
 }
 
+static bool fix_fa_zero; /* "fit0": the induction state does not act directly (fa = 0) */
+
 static void from_vector(const double *v, keta_pd_response_typical *t)
 {
     t->placebo = logistic(v[0]);
     t->emax = logistic(v[1]);
     t->x50 = exp(v[2]);
-    t->fa = logistic(v[3]);
+    t->fa = fix_fa_zero ? 0 : logistic(v[3]);
     t->ka_per_min = exp(v[4]);
     t->kp_per_min = exp(v[5]);
     t->kc_per_min = exp(v[6]);
@@ -168,10 +171,12 @@ static long arg_long(int argc, char **argv, int i, long dflt, long lo, long hi)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || (strcmp(argv[1], "report") != 0 && strcmp(argv[1], "fit") != 0)) {
-        fprintf(stderr, "usage: pd_calibrate report|fit [N] [SEED] [EVALS]\n");
+    if (argc < 2 || (strcmp(argv[1], "report") != 0 && strcmp(argv[1], "fit") != 0 &&
+                     strcmp(argv[1], "fit0") != 0)) {
+        fprintf(stderr, "usage: pd_calibrate report|fit|fit0 [N] [SEED] [EVALS]\n");
         return 2;
     }
+    fix_fa_zero = strcmp(argv[1], "fit0") == 0;
     fit_ctx c;
     memset(&c, 0, sizeof c);
     c.base = *keta_pd_response_typical_params();
@@ -182,7 +187,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "pd_calibrate: %s\n", err.message);
         return 3;
     }
-    if (strcmp(argv[1], "fit") == 0) {
+    if (strncmp(argv[1], "fit", 3) == 0) {
         int max_evals = (int)arg_long(argc, argv, 4, 3000, 10, 1000000);
         double v[NPAR], step[NPAR];
         to_vector(&c.base, v);

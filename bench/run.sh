@@ -53,3 +53,8 @@ echo "-- peers, the same course in the same run (../shared/peers):"
 ratio "scipy solve_ivp LSODA (rtol 1e-8)" "$scipy"
 ratio "R deSolve lsoda, R derivative" "$desolve"
 ratio "R deSolve lsoda, compiled C model" "$compiled"
+
+echo
+echo "== response model (src/pd): 100,000 patients, the reference course's six sessions, hourly"
+echo "   over 30 days (721 points), one core"
+build-bench/bench/bench_pd_response 100000

@@ -46,6 +46,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "keta/core.h"
 #include "keta/json.h"
@@ -242,8 +243,10 @@ keta_err keta_pd_response_check(const keta_pd_exposure *sessions, size_t n_sessi
                                 const double *times_min, size_t n_times, keta_error *err);
 
 /*
- * The first time at or after from_min at which score crosses above threshold (linear
- * interpolation between points), or a negative value when it stays at or below it.
+ * The first time at or after from_min at which score is above threshold: linear interpolation
+ * between the last point at or below it and the first point above it, or the time of the first
+ * point at or after from_min when that point is already above. Negative when the score stays
+ * at or below threshold. times_min must not decrease. No allocation; thread-safe.
  */
 double keta_pd_first_crossing(const double *times_min, const double *score, size_t n_times,
                               double threshold, double from_min);
@@ -272,6 +275,104 @@ keta_err keta_pd_response_json(const json_t *request, json_t **out, keta_error *
 #define KETA_PD_MAX_SESSIONS 512
 #define KETA_PD_MAX_TIMES    100000
 #define KETA_PD_MAX_T_MIN    (3.0 * 365.0 * 1440.0) /* three years either side of the origin */
+
+/* ---- forecasting one patient ---------------------------------------------------------------- */
+
+/*
+ * The rating scales forecasting reads. The model predicts the fraction of baseline symptoms
+ * remaining, r(t), the same on every scale; each scale has its own baseline (a random effect
+ * with its own prior) and its own residual SD. So a PHQ-9 series is modelled on its own scale,
+ * not converted to MADRS, and a patient rated on both shares r(t).
+ */
+typedef enum keta_pd_scale {
+    KETA_PD_SCALE_MADRS, /* 0-60; typical baseline 33 (log SD 0.15), residual SD 3 [U] */
+    KETA_PD_SCALE_PHQ9,  /* 0-27; typical baseline 19 (log SD 0.25), residual SD 2 [U] */
+    KETA_PD_SCALE_COUNT
+} keta_pd_scale;
+
+/* Random effects of a forecast: the response model's, then the PHQ-9 baseline. */
+#define KETA_PD_FORECAST_N_ETA       (KETA_PD_RESPONSE_N_ETA + 1)
+
+#define KETA_PD_FORECAST_MAX_SCORES  256
+#define KETA_PD_FORECAST_MAX_POINTS  2000
+#define KETA_PD_FORECAST_MAX_SAMPLES 1000
+
+typedef struct keta_pd_score {
+    keta_pd_scale scale;
+    double t_min; /* minutes from the origin of the sessions; may precede the first session */
+    double score; /* within the scale's range */
+} keta_pd_score;
+
+typedef struct keta_pd_forecast_request {
+    const keta_pd_exposure *sessions; /* borrowed; sorted by t_min; at least one */
+    size_t n_sessions;
+    const keta_pd_score *scores; /* borrowed; any order; 1..KETA_PD_FORECAST_MAX_SCORES */
+    size_t n_scores;
+    keta_pd_scale relapse_scale; /* the scale of the relapse threshold */
+    /* Relapse threshold on relapse_scale; <= 0 selects the instrument's relapse definition:
+       loss of response, score above (100 - response_percent)% of the baseline, where the
+       baseline is the last score on that scale at or before the first session, or the fitted
+       baseline when there is none (MADRS and PHQ-9: response is a >= 50% reduction). */
+    double relapse_threshold;
+    double from_min;    /* relapse is searched after this time; NAN = the last score's time */
+    double horizon_min; /* end of the forecast; NAN = from_min + 90 days */
+    double step_min;    /* output grid step; <= 0 = one day */
+    int n_samples;      /* posterior draws for the band; 0 = 200 */
+    double band;        /* central probability of the band; 0 = 0.9 */
+    uint64_t seed;      /* of the posterior draws (the result is reproducible) */
+} keta_pd_forecast_request;
+
+typedef enum keta_pd_relapse_status {
+    KETA_PD_RELAPSE_PREDICTED,      /* the fitted curve crosses the threshold before horizon */
+    KETA_PD_RELAPSE_NOT_BY_HORIZON, /* it stays at or below it until horizon */
+    KETA_PD_RELAPSE_ABOVE_NOW,      /* it is already above the threshold at from_min */
+} keta_pd_relapse_status;
+
+/* Caller-owned result; arrays from keta_malloc, released by keta_pd_forecast_result_free. */
+typedef struct keta_pd_forecast_result {
+    double eta[KETA_PD_FORECAST_N_ETA];   /* maximum a posteriori */
+    keta_pd_response_params params;       /* the patient's parameters at the MAP (MADRS baseline) */
+    double baseline[KETA_PD_SCALE_COUNT]; /* fitted baselines */
+    double threshold;                     /* on relapse_scale */
+    double objective;                     /* -2 log posterior (up to a constant) at the MAP */
+    int iterations;
+    size_t n_points;
+    double *times_min;     /* the output grid */
+    double *score;         /* the MAP curve on relapse_scale */
+    double *lower, *upper; /* the band (parameter uncertainty, Laplace approximation) */
+    keta_pd_relapse_status status;
+    double relapse_t_min;        /* the MAP curve's crossing; NAN unless PREDICTED */
+    double relapse_lower_t_min;  /* band of the crossing over the draws (NAN when fewer than */
+    double relapse_upper_t_min;  /* the band's share of draws cross before horizon) */
+    double relapse_median_t_min; /* median crossing over the draws; NAN when not reached */
+    double relapse_probability;  /* share of draws crossing between from_min and horizon */
+    double from_min, horizon_min;
+} keta_pd_forecast_result;
+
+/*
+ * Fit one patient's random effects by maximum a posteriori (Levenberg-Marquardt on the
+ * standardised residuals of the scores and the N(0, 1) priors of the etas), take the Laplace
+ * approximation of the posterior (inverse Gauss-Newton Hessian), draw n_samples parameter sets
+ * from it and report the MAP curve, the pointwise band and the relapse crossing on
+ * relapse_scale. Errors: KETA_EINVAL, KETA_ERANGE, KETA_ETOOBIG (inputs, naming the field as
+ * the JSON contract does), KETA_ENOMEM. res is overwritten; release it with
+ * keta_pd_forecast_result_free even on failure. Thread-safe.
+ */
+keta_err keta_pd_forecast(const keta_pd_forecast_request *req, keta_pd_forecast_result *res,
+                          keta_error *err);
+
+/* Release the arrays of res and zero it. NULL is a no-op. */
+void keta_pd_forecast_result_free(keta_pd_forecast_result *res);
+
+/*
+ * The JSON contract of `keta forecast` (see docs/response-model.md §3 and keta help forecast):
+ * {"model", "patient", "doses" (as keta pk simulate), "scores": [{"instrument": "madrs"|"phq9",
+ * "t_min", "score"}], optional "relapse": {"instrument", "threshold"}, "from_min", "horizon_min",
+ * "step_min", "samples", "band", "seed", "origin_date": "YYYY-MM-DD"} in; the forecast out.
+ * *out is a new reference on success.
+ */
+keta_err keta_pd_forecast_text(const char *text, size_t len, json_t **out, keta_error *err);
+keta_err keta_pd_forecast_json(const json_t *request, json_t **out, keta_error *err);
 
 #ifdef __cplusplus
 }

@@ -65,6 +65,7 @@ int keta_cmd_instruments(int argc, char **argv);
 int keta_cmd_pk(int argc, char **argv);
 int keta_cmd_popsim(int argc, char **argv);
 int keta_cmd_pd(int argc, char **argv);
+int keta_cmd_forecast(int argc, char **argv);
 int keta_cmd_help(int argc, char **argv);
 int keta_cmd_version(int argc, char **argv);
 

@@ -66,6 +66,25 @@ const keta_cmd keta_cli_commands[] = {
      "drug and placebo fractions. The model and its fit: docs/response-model.md.\n\n"
      "Exit status: 0 computed; 1 input refused (one line on stderr names the field); 2 usage;\n"
      "3 internal error.\n"},
+    {"forecast", keta_cmd_forecast, "forecast one patient's depression scores and relapse date",
+     "keta forecast [--pretty] < history.json",
+     "Reads a patient's doses (the `keta pk simulate` regimen: \"model\", \"patient\", \"doses\")\n"
+     "and scores ({\"instrument\":\"madrs\"|\"phq9\", \"t_min\", \"score\"}, minutes from the "
+     "same\n"
+     "origin as the doses; before the first dose allowed), fits the patient's response\n"
+     "parameters (maximum a posteriori, the population model as prior) and prints the\n"
+     "fitted score curve with a band (default 90%, from the Laplace approximation of the\n"
+     "posterior) and the time it is expected to cross the relapse threshold.\n"
+     "Optional: \"relapse\":{\"instrument\", \"threshold\"} (default: MADRS if scored, else\n"
+     "PHQ-9; loss of response, above 50% of the last score before the first dose), \"from_min\" "
+     "(default: the last\n"
+     "score), \"horizon_min\" (default: 90 days later), \"step_min\" (default 1440), \"samples\"\n"
+     "(default 200), \"band\", \"seed\", \"origin_date\":\"YYYY-MM-DD\" (dates in the answer).\n"
+     "PHQ-9 is modelled on its own scale (its own baseline), sharing the fraction of\n"
+     "symptoms left. The model, its fit and the measured forecast error:\n"
+     "docs/response-model.md.\n\n"
+     "Exit status: 0 forecast; 1 input refused (one line on stderr names the field); 2 usage;\n"
+     "3 internal error.\n"},
     {"popsim", keta_cmd_popsim, "virtual populations: percentiles, thresholds, response, relapse",
      "keta popsim [--pretty] [--threads N] < study.json",
      "Draws N virtual patients from a PK model's inter-individual variability (and the PD\n"

@@ -138,8 +138,9 @@ void keta_pd_acute_individual(const keta_pd_acute_params *typ,
         /* Mean-preserving log-normal on the magnitude: the typical value is the reported mean
            rise, so the population mean stays at it (E[exp(w eta - w^2/2)] = 1). */
         double w = p->omega_magnitude;
-        double mag = exp(w * eta[2 * e] - 0.5 * w * w);
-        double pot = exp(p->omega_potency * eta[2 * e + 1]);
+        const double *ee = eta + (ptrdiff_t)2 * e; /* magnitude, then potency */
+        double mag = exp(w * ee[0] - 0.5 * w * w);
+        double pot = exp(p->omega_potency * ee[1]);
         if (p->shape == KETA_PD_SHAPE_LINEAR) {
             p->slope_per_ng_per_ml *= mag;
             p->c0_ng_per_ml *= pot;

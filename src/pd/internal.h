@@ -27,6 +27,9 @@ keta_err pd__decode_regimen(const json_t *request, pd_regimen *rg, keta_error *e
 keta_err pd__decode_times(const json_t *request, const char *field, size_t max, double *times,
                           size_t *n_out, keta_error *err);
 
+/* "madrs", "phq9"; NULL for an unknown scale. */
+const char *pd__scale_id(keta_pd_scale s);
+
 /* Sort sessions by time (stable; at most KETA_PK_MAX_DOSES, insertion sort). */
 void pd__sort_sessions(keta_pd_exposure *s, size_t n);
 

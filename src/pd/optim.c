@@ -15,6 +15,8 @@ int pd__nelder_mead(pd_objective f, void *ctx, int n, double *x, const double *s
     double fv[PD_OPT_MAX_DIM + 1];
     double centroid[PD_OPT_MAX_DIM], xr[PD_OPT_MAX_DIM], xe[PD_OPT_MAX_DIM], xc[PD_OPT_MAX_DIM];
     int evals = 0;
+    if (n < 1 || n > PD_OPT_MAX_DIM)
+        return 0;
     for (int i = 0; i <= n; i++) {
         memcpy(simplex[i], x, sizeof(double) * (size_t)n);
         if (i > 0)

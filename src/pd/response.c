@@ -14,18 +14,18 @@
 /* The fitted typical values (bench/pd_calibrate.c; docs/response-model.md). */
 static const keta_pd_response_typical TYPICAL = {
     .baseline = 33.0, /* pkpd.md §7 case 15: baseline MADRS about 32-35 */
-    .placebo = 0.2383,
+    .placebo = 0.2388,
     .placebo_tau_min = 30.0,
-    .emax = 0.5312,
-    .x50 = 0.471,
+    .emax = 0.5332,
+    .x50 = 0.4411,
     .hill = 3.0,
     .auc50_ng_h_per_ml = 150.0,
-    .fa = 0.3771,
-    .ka_per_min = 0.00592,   /* t1/2 1.95 h */
-    .kp_per_min = 0.0003341, /* t1/2 1.44 d */
-    .kc_per_min = 5.362e-05,
-    .kl_per_min = 1.513e-05, /* t1/2 31.8 d */
-    .omega = {0.15, 1.04, 1.05, 0.341, 0.406, 0.441},
+    .fa = 0.0,               /* fitted 0.38 when free, with a worse fit and a jump at dose start */
+    .ka_per_min = 0.0104,    /* t1/2 1.11 h */
+    .kp_per_min = 0.0003453, /* t1/2 1.39 d */
+    .kc_per_min = 5.2e-05,
+    .kl_per_min = 1.656e-05, /* t1/2 29.1 d */
+    .omega = {0.15, 1.08, 1.7, 0.279, 0.365, 0.273},
     .sigma_madrs = 3.0,
     .source = "fitted to pkpd.md §4 and §7 cases 15, 16, 18 (docs/response-model.md)",
 };
@@ -159,7 +159,7 @@ void keta_pd_response_simulate(const keta_pd_response_params *ind, const keta_pd
     double t = times_min[0];
     if (n_sessions > 0 && sessions[0].t_min < t)
         t = sessions[0].t_min;
-    step grid, tmp;
+    step grid = {0}, tmp = {0};
     double grid_h = -1;
     size_t j = 0;
     for (size_t i = 0; i < n_times; i++) {

@@ -140,7 +140,7 @@ static void trial_single(const keta_pd_response_typical *typ, const pd_trial_exp
 static void trial_six(const keta_pd_response_typical *typ, const pd_trial_exposures *ex, int n,
                       pd_rng *r, pd_trial_results *out, double *relapse_buf)
 {
-    enum { FOLLOW_D = 83, NT = (12 + FOLLOW_D) * 4 + 1 };
+    enum { FOLLOW_D = 83, NT = (12 + FOLLOW_D) * 4 + 1, DAY12 = 12 * 4 };
     static const double days[6] = {0, 2, 4, 7, 9, 11};
     keta_pd_exposure s[6];
     for (int i = 0; i < 6; i++) {
@@ -156,7 +156,7 @@ static void trial_six(const keta_pd_response_typical *typ, const pd_trial_exposu
         keta_pd_response_params p;
         draw_patient(typ, r, &p);
         keta_pd_response_simulate(&p, s, 6, times, NT, score, NULL, NULL);
-        double obs = score[12 * 4] + typ->sigma_madrs * pd__rng_normal(r);
+        double obs = score[DAY12] + typ->sigma_madrs * pd__rng_normal(r);
         if (obs > 0.5 * p.baseline)
             continue;
         responders++;

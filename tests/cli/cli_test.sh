@@ -84,6 +84,22 @@ check "pk tci" $([ $code -eq 0 ] && [[ $out == *'"programme":[{"start_min":0.0'*
 run '' pk frobnicate
 check "pk unknown subcommand" $([ $code -eq 2 ]; echo $?) "$code"
 
+pdreq='{"model":"domino1984","patient":{"weight_kg":70,"age_y":45},"doses":[{"route":"iv","amount_mg":35,"duration_min":40}],"times_min":[0,40,130]}'
+run "$pdreq" pd acute
+check "pd acute" $([ $code -eq 0 ] && [[ $out == *'"sbp":{"unit":"mmHg"'* ]] && [[ $out == *'"t_peak_min":40.0'* ]]; echo $?) "${out:0:300}"
+run "$pdreq" pd response
+check "pd response" $([ $code -eq 0 ] && [[ $out == *'"score":[33.0,'* ]]; echo $?) "${out:0:300}"
+run '{"model":"domino1984","patient":{"weight_kg":70,"age_y":45},"doses":[{"route":"iv","amount_mg":35}],"times_min":[0],"ke0_per_min":{"sbp":0}}' pd acute
+check "pd acute refused names field" $([ $code -eq 1 ] && [[ $err == *'/ke0_per_min/sbp'* ]]; echo $?) "$err"
+run '' pd frobnicate
+check "pd unknown subcommand" $([ $code -eq 2 ]; echo $?) "$code"
+fcreq='{"model":"domino1984","patient":{"weight_kg":70,"age_y":45},"doses":[{"route":"iv","amount_mg":35,"duration_min":40},{"route":"iv","amount_mg":35,"start_min":2880,"duration_min":40}],"scores":[{"instrument":"madrs","t_min":-10,"score":32},{"instrument":"madrs","t_min":4320,"score":14}],"origin_date":"2024-03-01"}'
+run "$fcreq" forecast
+check "forecast" $([ $code -eq 0 ] && [[ $out == *'"threshold":16.0'* ]] && [[ $out == *'"relapse":{"status":"predicted"'*'"date":"2024-03-'* ]]; echo $?) "${out:0:300}"
+run '{"model":"domino1984","patient":{"weight_kg":70,"age_y":45},"doses":[{"route":"iv","amount_mg":35}],"scores":[{"instrument":"madrs","t_min":0,"score":32},{"instrument":"madrs","t_min":4320,"score":61}]}' forecast
+check "forecast refused names field" $([ $code -eq 1 ] && [[ $err == *'/scores/1/score'* ]]; echo $?) "$err"
+run '' forecast --frob
+check "forecast usage" $([ $code -eq 2 ]; echo $?) "$code"
 popreq='{"model":"herd2007","patient":{"weight_kg":30,"age_y":9},"n":50,"seed":3,"grid":{"step_min":60,"end_min":1440},"arms":[{"name":"one","doses":[{"route":"iv","amount_mg":15,"duration_min":40}]},{"name":"two","doses":[{"route":"iv","amount_mg":15,"duration_min":40},{"route":"iv","amount_mg":15,"start_min":720,"duration_min":40}]}]}'
 run "$popreq" popsim
 check "popsim" $([ $code -eq 0 ] && [[ $out == *'"arms":[{"name":"one","cp_ng_per_ml":{"p5":'* ]] && [[ $out == *'"comparison":[{"arm":"two","versus":"one"'* ]]; echo $?) "${out:0:300}"
@@ -98,7 +114,7 @@ check "popsim bad threads" $([ $code -eq 2 ]; echo $?) "$code"
 
 run '' help
 check "help lists commands" $([ $code -eq 0 ] && [[ $out == *'score'*'outcome'*'instruments'* ]]; echo $?) "$out"
-for c in score outcome instruments pk popsim help version; do
+for c in score outcome instruments pk pd forecast popsim help version; do
     run '' help $c
     check "help $c" $([ $code -eq 0 ] && [[ $out == *"usage: keta $c"* ]]; echo $?) "$out"
 done

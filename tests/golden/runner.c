@@ -64,6 +64,20 @@ static keta_err run_pd_acute(const char *arg, const char *input, size_t len, jso
     return keta_pd_acute_text(input, len, out, err);
 }
 
+static keta_err run_pd_response(const char *arg, const char *input, size_t len, json_t **out,
+                                keta_error *err)
+{
+    (void)arg;
+    return keta_pd_response_text(input, len, out, err);
+}
+
+static keta_err run_forecast(const char *arg, const char *input, size_t len, json_t **out,
+                             keta_error *err)
+{
+    (void)arg;
+    return keta_pd_forecast_text(input, len, out, err);
+}
+
 /* run: popsim: a whole `keta popsim` study, on two threads (the answer does not depend on it). */
 static keta_err run_popsim(const char *arg, const char *input, size_t len, json_t **out,
                            keta_error *err)
@@ -103,7 +117,8 @@ static const struct {
     {"score", keta_score_text},     {"outcome", keta_outcome_text},
     {"instrument", run_instrument}, {"pk_simulate", run_pk_simulate},
     {"pk_model", run_pk_model},     {"pk_tci", run_pk_tci},
-    {"pd_acute", run_pd_acute},     {"popsim", run_popsim},
+    {"pd_acute", run_pd_acute},     {"pd_response", run_pd_response},
+    {"forecast", run_forecast},     {"popsim", run_popsim},
 };
 
 /* Resolve a JSON pointer; NULL when absent. */

@@ -8,9 +8,37 @@
 
 #include "keta_test.h"
 #include "keta/instruments.h"
+#include "keta/pd.h"
 
 typedef keta_err (*text_fn)(const char *id, const char *text, size_t len, json_t **out,
                             keta_error *err);
+
+/* The pd codecs take no operand. */
+static keta_err pd_acute(const char *id, const char *text, size_t len, json_t **out,
+                         keta_error *err)
+{
+    (void)id;
+    return keta_pd_acute_text(text, len, out, err);
+}
+
+static keta_err pd_response(const char *id, const char *text, size_t len, json_t **out,
+                            keta_error *err)
+{
+    (void)id;
+    return keta_pd_response_text(text, len, out, err);
+}
+
+static keta_err pd_forecast(const char *id, const char *text, size_t len, json_t **out,
+                            keta_error *err)
+{
+    (void)id;
+    return keta_pd_forecast_text(text, len, out, err);
+}
+
+#define PD_REGIMEN                                                                                \
+    "\"model\":\"domino1984\",\"patient\":{\"weight_kg\":70,\"age_y\":45},\"doses\":[{\"route\":" \
+    "\"iv\",\"amount_mg\":35,\"duration_min\":40},{\"route\":\"iv\",\"amount_mg\":35,"            \
+    "\"start_min\":2880,\"duration_min\":40}]"
 
 static const struct {
     text_fn fn;
@@ -32,6 +60,15 @@ static const struct {
     {keta_outcome_text, "madrs",
      "{\"baseline\":34,\"current\":11,\"definitions\":"
      "{\"remission_max\":10,\"response_percent\":40}}"},
+    {pd_acute, "pd acute",
+     "{" PD_REGIMEN ",\"times_min\":[0,20,40,60],\"prior_sessions\":1,"
+     "\"ke0_per_min\":{\"sbp\":0.2},\"repeat_factor\":{\"dissociation\":0.8}}"},
+    {pd_response, "pd response", "{" PD_REGIMEN ",\"times_min\":[0,1440,2880,5760]}"},
+    {pd_forecast, "forecast",
+     "{" PD_REGIMEN ",\"scores\":[{\"instrument\":\"madrs\",\"t_min\":0,\"score\":30},"
+     "{\"instrument\":\"phq9\",\"t_min\":1440,\"score\":12},{\"instrument\":\"madrs\","
+     "\"t_min\":4320,\"score\":15}],\"samples\":20,\"step_min\":1440,"
+     "\"horizon_min\":20000,\"origin_date\":\"2024-02-28\"}"},
 };
 
 static void every_allocation_failure_is_clean(void **state)
