@@ -376,9 +376,10 @@ keta_err keta_popsim_result_to_json(const keta_popsim_study *s, const keta_popsi
         rc = keta_json_set(o, "seed", json_integer((json_int_t)s->seed));
     if (rc == KETA_OK)
         rc = keta_json_set(o, "times_min", series(res->times_min, res->n_points));
-    if (rc == KETA_OK)
-        rc = keta_json_set(o, "percentiles", pct);
-    pct = NULL;
+    if (rc == KETA_OK) {
+        rc = keta_json_set(o, "percentiles", pct); /* takes the reference, even on failure */
+        pct = NULL;
+    }
     if (rc == KETA_OK)
         rc = keta_json_set(o, "variability",
                            json_pack("{s:s,s:O}", "source",
@@ -390,14 +391,16 @@ keta_err keta_popsim_result_to_json(const keta_popsim_study *s, const keta_popsi
                                      "dbp_rise_mmhg", s->dbp_rise_mmhg, "response_fraction",
                                      s->response_fraction, "remission_madrs", s->remission_madrs,
                                      "relapse_assess_after_last_min", s->relapse_assess_min));
-    if (rc == KETA_OK)
-        rc = keta_json_set(o, "arms", arms);
-    arms = NULL;
+    if (rc == KETA_OK) {
+        rc = keta_json_set(o, "arms", arms); /* takes the reference, even on failure */
+        arms = NULL;
+    }
     if (rc == KETA_OK)
         rc = keta_json_set(o, "comparison", comparison(res));
-    if (rc == KETA_OK)
-        rc = keta_json_set(o, "warnings", warnings);
-    warnings = NULL;
+    if (rc == KETA_OK) {
+        rc = keta_json_set(o, "warnings", warnings); /* takes the reference, even on failure */
+        warnings = NULL;
+    }
     json_decref(terms);
     json_decref(arms);
     json_decref(pct);
