@@ -349,6 +349,8 @@ bool pk__modal_prepare(const pk_system *s, pk_modal *md)
             owner[m] = n;
             local[m++] = j;
         }
+    if (m != k) /* the blocks cover every state once */
+        return false;
     for (int i = 0; i < k; i++) {
         if (!(lambda[i] > 0) || !isfinite(lambda[i]))
             return false; /* a state that never empties: no elimination */
@@ -486,11 +488,11 @@ emit_segment(const pk_modal *md, exp_cache *ec, const int nv, const bool with_g,
     v2d e[PK_MODAL_MAX_MODES / 2], em[PK_MODAL_MAX_MODES / 2];
     v2d cpw[PK_MODAL_MAX_MODES / 2], cew[PK_MODAL_MAX_MODES / 2], mw[PK_MODAL_MAX_MODES / 2];
     for (int v = 0; v < nv; v++) {
-        memcpy(&x[v], sg->x + 2 * v, sizeof(v2d));
-        memcpy(&g[v], sg->g + 2 * v, sizeof(v2d));
-        memcpy(&cpw[v], md->cp + 2 * v, sizeof(v2d));
-        memcpy(&cew[v], md->ce + 2 * v, sizeof(v2d));
-        memcpy(&mw[v], md->met + 2 * v, sizeof(v2d));
+        memcpy(&x[v], sg->x + 2 * (size_t)v, sizeof(v2d));
+        memcpy(&g[v], sg->g + 2 * (size_t)v, sizeof(v2d));
+        memcpy(&cpw[v], md->cp + 2 * (size_t)v, sizeof(v2d));
+        memcpy(&cew[v], md->ce + 2 * (size_t)v, sizeof(v2d));
+        memcpy(&mw[v], md->met + 2 * (size_t)v, sizeof(v2d));
         e[v] = (v2d){1, 1};
         em[v] = (v2d){0, 0};
     }
@@ -501,8 +503,8 @@ emit_segment(const pk_modal *md, exp_cache *ec, const int nv, const bool with_g,
         if (h != hc) {
             int slot = decay(md, ec, h);
             for (int v = 0; v < nv; v++) {
-                memcpy(&e[v], ec->e[slot] + 2 * v, sizeof(v2d));
-                memcpy(&em[v], ec->em[slot] + 2 * v, sizeof(v2d));
+                memcpy(&e[v], ec->e[slot] + 2 * (size_t)v, sizeof(v2d));
+                memcpy(&em[v], ec->em[slot] + 2 * (size_t)v, sizeof(v2d));
             }
             hc = h;
         }
@@ -536,7 +538,7 @@ emit_segment(const pk_modal *md, exp_cache *ec, const int nv, const bool with_g,
         tp = times[k];
     }
     for (int v = 0; v < nv; v++)
-        memcpy(sg->x + 2 * v, &x[v], sizeof(v2d));
+        memcpy(sg->x + 2 * (size_t)v, &x[v], sizeof(v2d));
     *t_prev = tp;
     return k;
 }

@@ -129,14 +129,16 @@ size_t popsim__window(double start_min, double end_min, double *out)
 {
     size_t n = 0;
     double last = fmin(end_min + WINDOW_AFTER_MIN, KETA_PK_MAX_T_MIN);
-    for (double t = start_min; t <= last; t += WINDOW_COARSE_MIN) {
+    /* integer counters: a time is start + i x step, without accumulated rounding */
+    for (int i = 0; start_min + i * WINDOW_COARSE_MIN <= last; i++) {
         if (out != NULL)
-            out[n] = t;
+            out[n] = start_min + i * WINDOW_COARSE_MIN;
         n++;
     }
-    for (double t = fmax(start_min, end_min - 2); t <= fmin(end_min + 12, last); t += 1) {
+    double from = fmax(start_min, end_min - 2), to = fmin(end_min + 12, last);
+    for (int i = 0; from + i <= to; i++) {
         if (out != NULL)
-            out[n] = t;
+            out[n] = from + i;
         n++;
     }
     return n;
@@ -353,7 +355,7 @@ static void draw_patient(const popsim_job *job, size_t index, patient *pt)
        their peak is the effect at that site's peak, as every effect rises with Ce */
     for (int e = 0; e < N_ACUTE; e++)
         pt->acute.ep[acute_endpoint[e]].ke0_per_min = 0;
-    keta_pd_response_individual(job->resp_typ, eta + job->iiv.n_term + KETA_PD_ACUTE_N_ETA,
+    keta_pd_response_individual(job->resp_typ, eta + job->iiv.n_term + (size_t)KETA_PD_ACUTE_N_ETA,
                                 &pt->resp);
 }
 
@@ -910,7 +912,7 @@ keta_err keta_popsim_run(const keta_popsim_study *s, int threads, keta_popsim_pr
     rc = popsim__iiv_setup(s, &job->iiv, res, err);
     if (rc != KETA_OK)
         goto out;
-    job->n_eta = job->iiv.n_term + KETA_PD_ACUTE_N_ETA + KETA_PD_RESPONSE_N_ETA;
+    job->n_eta = job->iiv.n_term + (size_t)KETA_PD_ACUTE_N_ETA + (size_t)KETA_PD_RESPONSE_N_ETA;
     for (size_t a = 0; a < s->n_arms; a++) {
         rc = plan_arm(job, a, err);
         if (rc != KETA_OK)
