@@ -100,9 +100,9 @@ static keta_err decode_iiv(const json_t *iiv, keta_popsim_study *s, keta_error *
             if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
                 *c = '?';
         (void)snprintf(f, sizeof f, "/iiv/%s", shown);
-        popsim_target t;
-        bool logit;
-        const char *note;
+        popsim_target t = POPSIM_T_SKIP;
+        bool logit = false;
+        const char *note = NULL;
         if (strlen(key) >= sizeof s->iiv[0].param ||
             !popsim__target_of(s->model, key, &t, &logit, &note) || t == POPSIM_T_SKIP ||
             strcmp(key, "FRn_logit") == 0) {

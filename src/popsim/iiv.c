@@ -110,10 +110,9 @@ static double omega_of_cv(double cv_percent, bool logit, double typical)
 
 static keta_err add_term(popsim_iiv *v, keta_popsim_result *res, const char *param, double omega)
 {
-    popsim_target t;
-    bool logit;
-    const char *note;
-    (void)logit;
+    popsim_target t = POPSIM_T_SKIP;
+    bool logit = false;
+    const char *note = NULL;
     if (!popsim__target_of(v->model, param, &t, &logit, &note)) {
         popsim__warn(res,
                      "%s: variability term %s has no parameter in keta's %s model; not "
@@ -164,9 +163,9 @@ keta_err popsim__iiv_setup(const keta_popsim_study *s, popsim_iiv *v, keta_popsi
     }
     for (int i = 0; i < m->n_iiv && i < KETA_PK_MAX_IIV; i++) {
         const keta_pk_iiv *t = &m->iiv[i];
-        popsim_target target;
-        bool logit;
-        const char *note;
+        popsim_target target = POPSIM_T_SKIP;
+        bool logit = false;
+        const char *note = NULL;
         double omega = strcmp(t->kind, "omega2") == 0 ? sqrt(t->value) : 0;
         if (strcmp(t->kind, "cv_percent") == 0 &&
             popsim__target_of(m, t->param, &target, &logit, &note))
