@@ -161,7 +161,8 @@ typedef struct keta_popsim_result {
  * on it) into res (overwritten; release with keta_popsim_result_free even on failure).
  * progress may be NULL. Errors: KETA_ERANGE / KETA_ETOOBIG for values out of bounds,
  * KETA_EINVAL for a regimen the model refuses (the field path names the arm and dose:
- * "/arms/1/doses/0/route"), KETA_ENOMEM, KETA_EIO when a thread cannot be started.
+ * "/arms/1/doses/0/route"), KETA_ENOMEM. A thread that cannot be started leaves its share to
+ * the others (the answer is the same).
  */
 keta_err keta_popsim_run(const keta_popsim_study *s, int threads, keta_popsim_progress progress,
                          void *user, keta_popsim_result *res, keta_error *err);
