@@ -27,14 +27,25 @@ echo "-- the same PHQ-9 request and response fields in plain Python (Debian's py
 
 echo
 echo "== PK reference course: Domino + effect site, 70 kg, six 0.5 mg/kg 40-min infusions,"
-echo "   1-min output over 30 days (43,201 points of Cp and Ce), one subject, one core"
-keta_line=$(build-bench/bench/bench_pk_course 200 "$work/grid.csv")
-echo "$keta_line"
+echo "   1-min output over 30 days (43,201 points of Cp and Ce), one subject, one core;"
+echo "   then 100,000 virtual patients through it on every core (hourly summaries, with PD)"
+patients=${PATIENTS:-100000}
+keta_out=$(build-bench/bench/bench_pk_course 2000 "$work/grid.csv" "$patients")
+echo "$keta_out"
+keta_line=$(head -n 1 <<<"$keta_out")
+pop_line=$(sed -n 2p <<<"$keta_out")
 keta_ms=$(sed -E 's/.*: ([0-9.]+) ms per subject.*/\1/' <<<"$keta_line")
+pop_s=$(sed -E 's/.* patients in ([0-9.]+) s wall.*/\1/' <<<"$pop_line")
+pop_cpu_us=$(sed -E 's/.* ([0-9.]+) us of CPU per patient.*/\1/' <<<"$pop_line")
 /usr/bin/python3 bench/peers/agree_scipy.py "$work/grid.csv"
 cp ../shared/peers/* "$work/"
 (cd "$work" && R CMD SHLIB desolve_model.c >/dev/null 2>&1)
-ratio() { awk -v p="$2" -v k="$keta_ms" -v n="$1" 'BEGIN { printf "   %-34s %9.2f ms  keta is %.0fx faster\n", n, p, p / k }'; }
+ratio() {
+    awk -v p="$2" -v k="$keta_ms" -v n="$1" -v ps="$pop_s" -v pc="$pop_cpu_us" -v np="$patients" 'BEGIN {
+        printf "   %-34s %9.2f ms  keta is %.0fx faster per subject;", n, p, p / k
+        printf " %d subjects would take it %.0f s on one core: the keta population (%.2f s wall)\n", np, p * np / 1000, ps
+        printf "   %-34s %12s  is %.0fx faster in wall time, %.0fx per patient of CPU (hourly summaries with PD)\n", "", "", p * np / 1000 / ps, p * 1000 / pc }'
+}
 scipy=$(cd "$work" && /usr/bin/python3 scipy_course.py 3 | sed -E 's/.*: ([0-9.]+) ms per subject.*/\1/')
 desolve=$(cd "$work" && Rscript desolve_course.R 2 | sed -E 's/.*: ([0-9.]+) ms per subject.*/\1/')
 compiled=$(cd "$work" && Rscript desolve_compiled_course.R 5 | sed -E 's/.*: ([0-9.]+) ms per subject.*/\1/')

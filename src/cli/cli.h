@@ -63,6 +63,7 @@ int keta_cmd_score(int argc, char **argv);
 int keta_cmd_outcome(int argc, char **argv);
 int keta_cmd_instruments(int argc, char **argv);
 int keta_cmd_pk(int argc, char **argv);
+int keta_cmd_popsim(int argc, char **argv);
 int keta_cmd_pd(int argc, char **argv);
 int keta_cmd_forecast(int argc, char **argv);
 int keta_cmd_serve(int argc, char **argv);

@@ -73,6 +73,65 @@ void pk__warn(char (*warnings)[KETA_PK_WARNING_BYTES], int *n, const char *fmt, 
 void pk__warn_ranges(const keta_pk_model *m, const keta_pk_patient *p,
                      char (*warnings)[KETA_PK_WARNING_BYTES], int *n);
 
+/* One input: a bolus (t1 == t0) or a zero-order rate amount / (t1 - t0) into a state. */
+typedef struct pk_input {
+    double t0, t1;
+    int state;
+    double amount_mg;
+} pk_input;
+
+/* AUCs of one run (mg.min/L): to the last requested time, to 24 h, to infinity. */
+typedef struct pk_aucs {
+    double auc_t, auc24, auc_inf;
+    double met_auc_t, met_auc24, met_auc_inf;
+    double met2_auc_t, met2_auc24, met2_auc_inf; /* the exact path only */
+} pk_aucs;
+
+/* ---- the modal fast path (modal.c) ---- */
+
+/* Modes of the largest system (every state but the two AUC integrators), padded to 16 lanes. */
+#define PK_MODAL_MAX_MODES 16
+
+/*
+ * A system in its eigenbasis. Mode i decays at lambda[i] (1/min); one mg into state j adds
+ * load[j][i] to mode i; a unit amount of mode i contributes cp[i], ce[i], met[i] ng/mL and,
+ * over all time, auc_cp[i], auc_met[i] mg.min/L. Lanes past m are zero (lambda 0).
+ */
+typedef struct pk_modal {
+    int m, lanes;
+    bool has_met;
+    double lambda[PK_MODAL_MAX_MODES];
+    double cp[PK_MODAL_MAX_MODES], ce[PK_MODAL_MAX_MODES], met[PK_MODAL_MAX_MODES];
+    double auc_cp[PK_MODAL_MAX_MODES], auc_met[PK_MODAL_MAX_MODES];
+    double load[PK_MAX_STATES][PK_MODAL_MAX_MODES];
+} pk_modal;
+
+/*
+ * Decompose s into modes. False when it does not decompose cleanly (coinciding or
+ * near-coinciding rates, a state without elimination, an exchange structure that is not a tree);
+ * the matrix-exponential path then applies.
+ */
+bool pk__modal_prepare(const pk_system *s, pk_modal *md);
+
+/*
+ * Run the inputs in[0..n_in) through md, writing res's cp, ce (and metabolite when md has one)
+ * at times[0..nt) (validated, non-decreasing) and the AUCs, with the 24 h AUC at t_day_min.
+ * KETA_ENOMEM only.
+ */
+keta_err pk__modal_run(const pk_modal *md, const pk_input *in, size_t n_in, const double *times,
+                       size_t nt, double t_day_min, keta_pk_result *res, pk_aucs *aucs);
+
+/* Which solution keta_pk_simulate uses: the modal path when the system decomposes, else the
+   matrix exponential. Tests force one to compare them. */
+typedef enum pk_path { PK_PATH_AUTO, PK_PATH_EXACT, PK_PATH_MODAL } pk_path;
+
+/*
+ * keta_pk_simulate on a chosen path. PK_PATH_MODAL fails with KETA_EINVAL when the system
+ * does not decompose. res->... as for keta_pk_simulate.
+ */
+keta_err pk__simulate_path(const keta_pk_request *req, pk_path path, keta_pk_result *res,
+                           keta_error *err);
+
 /* Codec helpers shared by the simulate and TCI decoders (codec.c). */
 keta_err pk__unknown_model(const json_t *v, keta_error *err);
 keta_err pk__decode_patient(const json_t *req, keta_pk_patient *p, keta_error *err);

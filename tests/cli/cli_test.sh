@@ -119,10 +119,21 @@ run '{"model":"domino1984","patient":{"weight_kg":70,"age_y":45},"doses":[{"rout
 check "forecast refused names field" $([ $code -eq 1 ] && [[ $err == *'/scores/1/score'* ]]; echo $?) "$err"
 run '' forecast --frob
 check "forecast usage" $([ $code -eq 2 ]; echo $?) "$code"
+popreq='{"model":"herd2007","patient":{"weight_kg":30,"age_y":9},"n":50,"seed":3,"grid":{"step_min":60,"end_min":1440},"arms":[{"name":"one","doses":[{"route":"iv","amount_mg":15,"duration_min":40}]},{"name":"two","doses":[{"route":"iv","amount_mg":15,"duration_min":40},{"route":"iv","amount_mg":15,"start_min":720,"duration_min":40}]}]}'
+run "$popreq" popsim
+check "popsim" $([ $code -eq 0 ] && [[ $out == *'"arms":[{"name":"one","cp_ng_per_ml":{"p5":'* ]] && [[ $out == *'"comparison":[{"arm":"two","versus":"one"'* ]]; echo $?) "${out:0:300}"
+one=$out
+run "$popreq" popsim --threads 1
+check "popsim same answer on one thread" $([ $code -eq 0 ] && [ "$out" = "$one" ]; echo $?) "${out:0:200}"
+check "popsim no progress bar off a terminal" $([ -z "$err" ]; echo $?) "$err"
+run '{"model":"herd2007","patient":{"weight_kg":30,"age_y":9},"n":5,"arms":[{"doses":[{"route":"iv","amount_mg":15}]}],"iiv":{"CL":-3}}' popsim
+check "popsim refused names field" $([ $code -eq 1 ] && [[ $err == *'/iiv/CL'*'got -3'* ]]; echo $?) "$err"
+run '' popsim --threads 0
+check "popsim bad threads" $([ $code -eq 2 ]; echo $?) "$code"
 
 run '' help
 check "help lists commands" $([ $code -eq 0 ] && [[ $out == *'score'*'outcome'*'instruments'* ]]; echo $?) "$out"
-for c in score outcome instruments pk help version; do
+for c in score outcome instruments pk pd forecast popsim help version; do
     run '' help $c
     check "help $c" $([ $code -eq 0 ] && [[ $out == *"usage: keta $c"* ]]; echo $?) "$out"
 done

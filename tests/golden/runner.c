@@ -27,6 +27,7 @@
 #include "keta/json.h"
 #include "keta/pd.h"
 #include "keta/pk.h"
+#include "keta/popsim.h"
 
 #define LINE_MAX_BYTES 65536
 
@@ -77,6 +78,14 @@ static keta_err run_forecast(const char *arg, const char *input, size_t len, jso
 {
     (void)arg;
     return keta_pd_forecast_text(input, len, out, err);
+}
+
+/* run: popsim: a whole `keta popsim` study, on two threads (the answer does not depend on it). */
+static keta_err run_popsim(const char *arg, const char *input, size_t len, json_t **out,
+                           keta_error *err)
+{
+    (void)arg;
+    return keta_popsim_text(input, len, 2, NULL, NULL, out, err);
 }
 
 /* run: pk_model ID [WEIGHT_KG]: the descriptor, with derived values at the weight (70 kg). */
@@ -180,6 +189,7 @@ static const struct {
     {"clinic_rems", run_clinic_rems},
     {"clinic_assess", run_clinic_assess},
     {"clinic_policy", run_clinic_policy},
+    {"popsim", run_popsim},
 };
 
 /* Resolve a JSON pointer; NULL when absent. */
