@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "keta/core.h"
+#include "keta/policy.h"
 #include "keta/store.h"
 
 #ifdef __cplusplus
@@ -78,7 +79,10 @@ typedef enum keta_role {
     XX(OWN_RECORDS, "own_records")                    \
     XX(USER_ADMIN, "user.admin")                      \
     XX(AUDIT_REVIEW, "audit.review")                  \
-    XX(POLICY_CONFIGURE, "policy.configure")
+    XX(POLICY_CONFIGURE, "policy.configure")          \
+    XX(ALERT_READ, "alert.read")                      \
+    XX(ALERT_MANAGE, "alert.manage")                  \
+    XX(HOLD_LIFT, "hold.lift")
 
 typedef enum keta_permission {
 #define KETA__PERM_ENUM(name, text) KETA_PERM_##name,
@@ -115,6 +119,8 @@ typedef struct keta_service_options {
     /* The clock, UTC milliseconds; NULL uses the system clock (tests pass a fixed one). */
     int64_t (*clock_ms)(void *ctx);
     void *clock_ctx;
+    /* The clinic's policy (copied at open); NULL uses the defaults (keta_policy_init). */
+    const keta_policy *policy;
 } keta_service_options;
 
 /*
@@ -261,6 +267,71 @@ keta_err keta_service_add_note(keta_service *svc, const keta_actor *actor, int64
 keta_err keta_service_list_notes(keta_service *svc, const keta_actor *actor, int64_t patient_id,
                                  const char *note_class, keta_note_fn fn, void *ctx,
                                  keta_error *err);
+
+/* ---- assessments, alerts and dosing holds ------------------------------------------------------
+ * Alerts are stored with the policy rule that raised them (keta_alert.rule). Two alert kinds
+ * carry state beyond acknowledge/resolve:
+ *   "cssrs_screen_due": a C-SSRS screen is queued (a suicide item at or above its policy
+ *       threshold); recording a C-SSRS for the patient resolves it.
+ *   "dosing_hold": dosing is held (a C-SSRS risk at or above suicide.cssrs_hold_risk, or a
+ *       vitals hold of the monitoring policy); only keta_service_lift_hold resolves it.
+ */
+
+#define KETA_ALERT_KIND_HOLD      "dosing_hold"
+#define KETA_ALERT_KIND_CSSRS_DUE "cssrs_screen_due"
+
+typedef struct keta_assessment_result {
+    int64_t assessment_id;
+    bool complete;
+    bool has_total;
+    int total;
+    char band[KETA_CODE_MAX];               /* "" none */
+    int alerts;                             /* alert rows stored */
+    bool cssrs_screen_queued;               /* a suicide item met its policy threshold */
+    bool dosing_hold;                       /* a C-SSRS risk placed a dosing hold */
+    char crisis_text[KETA_POLICY_TEXT_MAX]; /* the clinic's crisis text when either; else "" */
+} keta_assessment_result;
+
+/*
+ * Record an assessment of patient_id (optionally in session_id, 0 none): request is the
+ * `keta assess` JSON text ({"items":[...]}, at most KETA_JSON_TEXT_MAX - 1 bytes), scored by
+ * the instruments engine under the clinic policy (keta_assess_json): the assessment, its
+ * alerts (each naming its rule), a queued C-SSRS screen and a dosing hold are written in one
+ * transaction with the audit entry. Staff need assessment.record (source "clinician"); a
+ * patient account may record its own (source "self_report"). A bad request writes nothing
+ * (KETA_EINVAL / KETA_ERANGE / KETA_ETYPE naming the field, KETA_ENOTFOUND for an unknown
+ * instrument). out may be NULL.
+ */
+keta_err keta_service_record_assessment(keta_service *svc, const keta_actor *actor,
+                                        int64_t patient_id, int64_t session_id,
+                                        const char *instrument_id, const char *request,
+                                        keta_assessment_result *out, keta_error *err);
+
+/* The patient's unresolved alerts, oldest first (alert.read); audited as one read. */
+keta_err keta_service_list_alerts(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                  keta_alert_fn fn, void *ctx, keta_error *err);
+
+/*
+ * Acknowledge or resolve alert_id (alert.manage). KETA_ECONFLICT when it already is; a
+ * dosing hold cannot be resolved here (KETA_ECONFLICT: keta_service_lift_hold).
+ */
+keta_err keta_service_acknowledge_alert(keta_service *svc, const keta_actor *actor,
+                                        int64_t alert_id, keta_error *err);
+keta_err keta_service_resolve_alert(keta_service *svc, const keta_actor *actor, int64_t alert_id,
+                                    keta_error *err);
+
+/*
+ * Lift the dosing hold alert_id (hold.lift: prescribers): the prescriber's safety assessment
+ * (or hold decision), 1-65535 bytes, is kept as a clinical note of the patient and the hold
+ * resolved, in one transaction. KETA_EINVAL when alert_id is not a dosing hold,
+ * KETA_ECONFLICT when it is already lifted. note_id may be NULL.
+ */
+keta_err keta_service_lift_hold(keta_service *svc, const keta_actor *actor, int64_t alert_id,
+                                const char *safety_assessment, int64_t *note_id, keta_error *err);
+
+/* Whether patient_id has an open dosing hold (alert.read); audited as a read. */
+keta_err keta_service_has_hold(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                               bool *held, keta_error *err);
 
 #ifdef __cplusplus
 }
