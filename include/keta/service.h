@@ -82,7 +82,8 @@ typedef enum keta_role {
     XX(POLICY_CONFIGURE, "policy.configure")          \
     XX(ALERT_READ, "alert.read")                      \
     XX(ALERT_MANAGE, "alert.manage")                  \
-    XX(HOLD_LIFT, "hold.lift")
+    XX(HOLD_LIFT, "hold.lift")                        \
+    XX(SESSION_ADMINISTER, "session.administer")
 
 typedef enum keta_permission {
 #define KETA__PERM_ENUM(name, text) KETA_PERM_##name,
@@ -332,6 +333,52 @@ keta_err keta_service_lift_hold(keta_service *svc, const keta_actor *actor, int6
 /* Whether patient_id has an open dosing hold (alert.read); audited as a read. */
 keta_err keta_service_has_hold(keta_service *svc, const keta_actor *actor, int64_t patient_id,
                                bool *held, keta_error *err);
+
+/* ---- courses and sessions ----------------------------------------------------------------------
+ */
+
+/*
+ * Create a course for patient_id from a protocol template (order.write: prescribers): plan
+ * is the `keta course plan` JSON text (docs/clinic.md; at most KETA_JSON_TEXT_MAX - 1
+ * bytes), planned by the clinic course planner under the clinic policy. The course and
+ * every planned session (its order kept as the session's order_json, status planned) are
+ * written in one transaction with the audit entry. A plan the planner refuses (a hard
+ * limit, a bad field) writes nothing. Escalation is never planned: it is a new order.
+ * *sessions (may be NULL) receives the number of planned sessions.
+ */
+keta_err keta_service_create_course(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                    const char *plan, int64_t *course_id, int *sessions,
+                                    keta_error *err);
+
+typedef struct keta_session_start {
+    const char *lot_number; /* 1-63 printable characters, required */
+    double bag_ml;          /* IV: the bag's final volume for the pump programme; 0 none */
+    const char *reason;     /* the documented reason a soft limit needs; NULL/"" none */
+} keta_session_start;
+
+typedef struct keta_session_started {
+    double weight_kg;  /* the weight measured today that the dose used */
+    int64_t weight_id; /* its measurement (also kept in the pump programme) */
+    double dose_mg;    /* 0.1 mg */
+    double mg_per_kg;
+    double rate_ml_per_h;   /* IV with a bag; else 0 */
+    double rate_mg_per_min; /* IV; else 0 */
+    bool soft_limit;        /* a soft limit was passed with a reason */
+} keta_session_started;
+
+/*
+ * Start planned session session_id (session.administer: nurses, prescribers): the dose is
+ * computed by the clinic dose rules from the session's order and the weight measured today
+ * (UTC date; KETA_EINVAL "/weight_kg" when none was recorded today), checked against the
+ * drug library (a soft limit needs in->reason: KETA_EINVAL "/reason"; a hard limit refuses:
+ * KETA_ERANGE "/dose_mg"), and the session becomes in_progress with its weight, dose, lot
+ * number and pump programme, in one transaction with the audit entry. An open dosing hold
+ * on the patient refuses the start (KETA_EDENIED, audited). KETA_ECONFLICT when the session
+ * is not planned. out may be NULL.
+ */
+keta_err keta_service_start_session(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                    const keta_session_start *in, keta_session_started *out,
+                                    keta_error *err);
 
 #ifdef __cplusplus
 }

@@ -75,7 +75,8 @@ static keta_err commit_with_alerts(keta_service *svc, keta_tx *tx, const keta_ac
     return keta_tx_commit(tx, err);
 }
 
-/* ---- assessments ------------------------------------------------------------------------------ */
+/* ---- assessments ------------------------------------------------------------------------------
+ */
 
 /* The scored result of keta_assess_json, as the store and the caller need it. */
 typedef struct scored {
@@ -167,9 +168,9 @@ keta_err keta_service_record_assessment(keta_service *svc, const keta_actor *act
     if (actor == NULL)
         return keta_error_set(err, KETA_EAUTH, NULL, "no authenticated user");
     bool self = actor->role == KETA_ROLE_PATIENT;
-    keta_err rc = svc__authorize(svc, actor,
-                                 self ? KETA_PERM_OWN_RECORDS : KETA_PERM_ASSESSMENT_RECORD,
-                                 "assessment.record", "assessment", 0, patient_id, err);
+    keta_err rc =
+        svc__authorize(svc, actor, self ? KETA_PERM_OWN_RECORDS : KETA_PERM_ASSESSMENT_RECORD,
+                       "assessment.record", "assessment", 0, patient_id, err);
     if (rc)
         return rc;
     scored s;
@@ -200,16 +201,15 @@ keta_err keta_service_record_assessment(keta_service *svc, const keta_actor *act
     raised r = {0};
     if ((rc = svc__begin(svc, actor, &tx, err)))
         goto out;
-    if ((rc = svc__load_in_scope(svc, tx, actor, patient_id, "assessment.record", "assessment",
-                                 &p, err)))
+    if ((rc = svc__load_in_scope(svc, tx, actor, patient_id, "assessment.record", "assessment", &p,
+                                 err)))
         goto out;
     if (session_id != 0) {
         int64_t owner = 0;
         rc = keta_store_session_patient(tx, session_id, &owner, err);
         if (rc == KETA_OK && owner != patient_id)
             rc = keta_error_set(err, KETA_EINVAL, "/session_id",
-                                "session %lld is not one of this patient's",
-                                (long long)session_id);
+                                "session %lld is not one of this patient's", (long long)session_id);
         else if (rc == KETA_ENOTFOUND)
             rc = keta_error_set(err, rc, "/session_id", "session %lld does not exist",
                                 (long long)session_id);
@@ -251,13 +251,14 @@ out:
     return rc;
 }
 
-/* ---- alerts ------------------------------------------------------------------------------------ */
+/* ---- alerts ------------------------------------------------------------------------------------
+ */
 
 keta_err keta_service_list_alerts(keta_service *svc, const keta_actor *actor, int64_t patient_id,
                                   keta_alert_fn fn, void *ctx, keta_error *err)
 {
-    keta_err rc = svc__authorize(svc, actor, KETA_PERM_ALERT_READ, "alert.read", "alert", 0,
-                                 patient_id, err);
+    keta_err rc =
+        svc__authorize(svc, actor, KETA_PERM_ALERT_READ, "alert.read", "alert", 0, patient_id, err);
     if (rc)
         return rc;
     keta_tx *tx;
@@ -277,8 +278,8 @@ keta_err keta_service_list_alerts(keta_service *svc, const keta_actor *actor, in
 keta_err keta_service_has_hold(keta_service *svc, const keta_actor *actor, int64_t patient_id,
                                bool *held, keta_error *err)
 {
-    keta_err rc = svc__authorize(svc, actor, KETA_PERM_ALERT_READ, "alert.read", "alert", 0,
-                                 patient_id, err);
+    keta_err rc =
+        svc__authorize(svc, actor, KETA_PERM_ALERT_READ, "alert.read", "alert", 0, patient_id, err);
     if (rc)
         return rc;
     keta_tx *tx;
@@ -362,11 +363,10 @@ keta_err keta_service_resolve_alert(keta_service *svc, const keta_actor *actor, 
 }
 
 keta_err keta_service_lift_hold(keta_service *svc, const keta_actor *actor, int64_t alert_id,
-                                const char *safety_assessment, int64_t *note_id,
-                                keta_error *err)
+                                const char *safety_assessment, int64_t *note_id, keta_error *err)
 {
-    keta_err rc = svc__authorize(svc, actor, KETA_PERM_HOLD_LIFT, "hold.lift", "alert", alert_id,
-                                 0, err);
+    keta_err rc =
+        svc__authorize(svc, actor, KETA_PERM_HOLD_LIFT, "hold.lift", "alert", alert_id, 0, err);
     if (rc)
         return rc;
     size_t n = safety_assessment != NULL ? strnlen(safety_assessment, KETA_NOTE_MAX) : 0;

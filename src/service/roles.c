@@ -52,6 +52,9 @@ static const unsigned grants[KETA_PERM_COUNT] = {
     [KETA_PERM_ALERT_READ] = NU | PR | TH,
     [KETA_PERM_ALERT_MANAGE] = NU | PR | TH,
     [KETA_PERM_HOLD_LIFT] = PR,
+    /* Starting a session (dose from today's weight, pump programme, lot): nurse or prescriber
+       against the prescriber's order. */
+    [KETA_PERM_SESSION_ADMINISTER] = NU | PR,
 };
 
 static const char *const role_names[] = {
