@@ -22,9 +22,10 @@ keta_err keta_assess_json(const keta_policy *pol, const char *instrument_id, con
     *out = NULL;
     json_t *score = NULL;
     const keta_instrument *ins = keta_instrument_find(instrument_id);
+    if (ins == NULL) /* the engine's error names the instruments it knows */
+        return keta_score_json_opt(instrument_id, req, NULL, out, err);
     keta_score_options opt = {0};
-    if (ins != NULL)
-        opt.suicide_alert_min = keta_policy_suicide_item_min(pol, ins->id, NULL);
+    opt.suicide_alert_min = keta_policy_suicide_item_min(pol, ins->id, NULL);
     keta_err rc = keta_score_json_opt(instrument_id, req, &opt, &score, err);
     if (rc != KETA_OK)
         return rc;

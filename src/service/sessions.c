@@ -45,7 +45,8 @@ static keta_err dump_into(const json_t *v, char *dst, size_t cap, const char *fi
     return rc;
 }
 
-/* ---- courses ----------------------------------------------------------------------------------- */
+/* ---- courses -----------------------------------------------------------------------------------
+ */
 
 keta_err keta_service_create_course(keta_service *svc, const keta_actor *actor, int64_t patient_id,
                                     const char *plan, int64_t *course_id, int *sessions,
@@ -118,7 +119,8 @@ out:
     return rc;
 }
 
-/* ---- sessions ---------------------------------------------------------------------------------- */
+/* ---- sessions ----------------------------------------------------------------------------------
+ */
 
 typedef struct hold_seen {
     bool any;
@@ -228,8 +230,8 @@ keta_err keta_service_start_session(keta_service *svc, const keta_actor *actor, 
     }
     if (rc == KETA_OK) {
         keta_error perr;
-        if (keta_json_parse(ses->order_json, strlen(ses->order_json), KETA_JSON_TEXT_MAX, 8,
-                            &order, &perr) != KETA_OK)
+        if (keta_json_parse(ses->order_json, strlen(ses->order_json), KETA_JSON_TEXT_MAX, 8, &order,
+                            &perr) != KETA_OK)
             rc = keta_error_set(err, KETA_EINVAL, "/session_id",
                                 "session %lld has no order to dose from", (long long)session_id);
     }
