@@ -23,7 +23,7 @@ def score(text):
     alerts = []
     if items[8] is not None and items[8] > 0:
         alerts.append({"code": "suicidal_ideation", "item": 9, "value": items[8],
-                       "rule": "phq9.item9_positive",
+                       "rule": "suicide.phq9_item9_min",
                        "action": "structured suicide risk assessment (C-SSRS screen) before the "
                                  "visit ends and before the next dose"})
     domains = {name: {"value": items[i - 1], "max": 3 if items[i - 1] is not None else None}

@@ -144,13 +144,13 @@ keta_err keta_dose_text(const keta_policy *pol, const char *text, size_t len, js
  */
 
 /* One reading; a field is absent when its has_ flag is false. */
-typedef struct keta_vitals {
+typedef struct keta_vitals_reading {
     int64_t time_min;
     bool has_bp, has_hr, has_spo2, has_rr, has_moaas, has_cadss;
     int systolic_mmhg, diastolic_mmhg, heart_rate_bpm, spo2_pct, resp_rate_per_min;
     int moaas; /* Modified Observer's Assessment of Alertness/Sedation, 0-5 */
     int cadss; /* Clinician-Administered Dissociative States Scale, 0-92 */
-} keta_vitals;
+} keta_vitals_reading;
 
 /* `keta vitals check`: alerts and holds for a session's flowsheet (docs/clinic.md). */
 keta_err keta_vitals_check_json(const keta_policy *pol, const json_t *req, json_t **out,

@@ -98,6 +98,9 @@ typedef enum keta_cmp {
 /* Options a clinic may configure per request. Zero-initialise, then set what differs. */
 typedef struct keta_score_options {
     int pcl5_cutoff; /* probable PTSD at total >= cutoff; 0 = default 33 (clinic.md §2) */
+    /* The suicide item raises its alert at a value >= this; 0 = the table's default (1).
+       The clinic passes keta_policy_suicide_item_min() (policy rule suicide.<id>_item<N>_min). */
+    int suicide_alert_min;
 } keta_score_options;
 
 struct keta_instrument;
@@ -131,7 +134,7 @@ typedef struct keta_instrument {
     uint8_t
         suicide_item; /* 1-based item whose value >= suicide_alert_min raises an alert; 0 = none */
     int8_t suicide_alert_min;
-    const char *suicide_rule; /* rule name carried by the alert */
+    const char *suicide_rule; /* policy rule id carried by the alert (policy.h) */
     keta_cmp remission_cmp;   /* default remission definition */
     int remission_threshold;
     const char *remission_source;
@@ -170,7 +173,7 @@ const char *keta_risk_name(keta_risk r);
 
 typedef struct keta_alert {
     const char *code;     /* "suicidal_ideation", "suicide_risk" */
-    const char *rule;     /* the rule that raised it, e.g. "phq9.item9_positive" */
+    const char *rule;     /* the rule that raised it, e.g. "suicide.phq9_item9_min" */
     const char *severity; /* "high", "moderate" or "low" */
     uint8_t item;         /* 1-based item, or 0 when the alert is not about one item */
     int value;            /* the item's value (or the risk level) */
@@ -234,6 +237,13 @@ keta_err keta_score_items(const keta_instrument *ins, const int16_t *items, size
  */
 keta_err keta_score_json(const char *instrument_id, const json_t *request, json_t **out,
                          keta_error *err);
+
+/*
+ * keta_score_json with the caller's options as the base (NULL: defaults); the request's
+ * "options" override them. The clinic passes the policy's suicide-item threshold here.
+ */
+keta_err keta_score_json_opt(const char *instrument_id, const json_t *request,
+                             const keta_score_options *base, json_t **out, keta_error *err);
 
 /* The same from text: parses with keta_json_parse (limits KETA_JSON_MAX_*). */
 keta_err keta_score_text(const char *instrument_id, const char *text, size_t len, json_t **out,

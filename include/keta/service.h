@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "keta/core.h"
+#include "keta/policy.h"
 #include "keta/store.h"
 
 #ifdef __cplusplus
@@ -78,7 +79,11 @@ typedef enum keta_role {
     XX(OWN_RECORDS, "own_records")                    \
     XX(USER_ADMIN, "user.admin")                      \
     XX(AUDIT_REVIEW, "audit.review")                  \
-    XX(POLICY_CONFIGURE, "policy.configure")
+    XX(POLICY_CONFIGURE, "policy.configure")          \
+    XX(ALERT_READ, "alert.read")                      \
+    XX(ALERT_MANAGE, "alert.manage")                  \
+    XX(HOLD_LIFT, "hold.lift")                        \
+    XX(SESSION_ADMINISTER, "session.administer")
 
 typedef enum keta_permission {
 #define KETA__PERM_ENUM(name, text) KETA_PERM_##name,
@@ -115,6 +120,8 @@ typedef struct keta_service_options {
     /* The clock, UTC milliseconds; NULL uses the system clock (tests pass a fixed one). */
     int64_t (*clock_ms)(void *ctx);
     void *clock_ctx;
+    /* The clinic's policy (copied at open); NULL uses the defaults (keta_policy_init). */
+    const keta_policy *policy;
 } keta_service_options;
 
 /*
@@ -261,6 +268,117 @@ keta_err keta_service_add_note(keta_service *svc, const keta_actor *actor, int64
 keta_err keta_service_list_notes(keta_service *svc, const keta_actor *actor, int64_t patient_id,
                                  const char *note_class, keta_note_fn fn, void *ctx,
                                  keta_error *err);
+
+/* ---- assessments, alerts and dosing holds ------------------------------------------------------
+ * Alerts are stored with the policy rule that raised them (keta_alert.rule). Two alert kinds
+ * carry state beyond acknowledge/resolve:
+ *   "cssrs_screen_due": a C-SSRS screen is queued (a suicide item at or above its policy
+ *       threshold); recording a C-SSRS for the patient resolves it.
+ *   "dosing_hold": dosing is held (a C-SSRS risk at or above suicide.cssrs_hold_risk, or a
+ *       vitals hold of the monitoring policy); only keta_service_lift_hold resolves it.
+ */
+
+#define KETA_ALERT_KIND_HOLD      "dosing_hold"
+#define KETA_ALERT_KIND_CSSRS_DUE "cssrs_screen_due"
+
+typedef struct keta_assessment_result {
+    int64_t assessment_id;
+    bool complete;
+    bool has_total;
+    int total;
+    char band[KETA_CODE_MAX];               /* "" none */
+    int alerts;                             /* alert rows stored */
+    bool cssrs_screen_queued;               /* a suicide item met its policy threshold */
+    bool dosing_hold;                       /* a C-SSRS risk placed a dosing hold */
+    char crisis_text[KETA_POLICY_TEXT_MAX]; /* the clinic's crisis text when either; else "" */
+} keta_assessment_result;
+
+/*
+ * Record an assessment of patient_id (optionally in session_id, 0 none): request is the
+ * `keta assess` JSON text ({"items":[...]}, at most KETA_JSON_TEXT_MAX - 1 bytes), scored by
+ * the instruments engine under the clinic policy (keta_assess_json): the assessment, its
+ * alerts (each naming its rule), a queued C-SSRS screen and a dosing hold are written in one
+ * transaction with the audit entry. Staff need assessment.record (source "clinician"); a
+ * patient account may record its own (source "self_report"). A bad request writes nothing
+ * (KETA_EINVAL / KETA_ERANGE / KETA_ETYPE naming the field, KETA_ENOTFOUND for an unknown
+ * instrument). out may be NULL.
+ */
+keta_err keta_service_record_assessment(keta_service *svc, const keta_actor *actor,
+                                        int64_t patient_id, int64_t session_id,
+                                        const char *instrument_id, const char *request,
+                                        keta_assessment_result *out, keta_error *err);
+
+/* The patient's unresolved alerts, oldest first (alert.read); audited as one read. */
+keta_err keta_service_list_alerts(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                  keta_alert_fn fn, void *ctx, keta_error *err);
+
+/*
+ * Acknowledge or resolve alert_id (alert.manage). KETA_ECONFLICT when it already is; a
+ * dosing hold cannot be resolved here (KETA_ECONFLICT: keta_service_lift_hold).
+ */
+keta_err keta_service_acknowledge_alert(keta_service *svc, const keta_actor *actor,
+                                        int64_t alert_id, keta_error *err);
+keta_err keta_service_resolve_alert(keta_service *svc, const keta_actor *actor, int64_t alert_id,
+                                    keta_error *err);
+
+/*
+ * Lift the dosing hold alert_id (hold.lift: prescribers): the prescriber's safety assessment
+ * (or hold decision), 1-65535 bytes, is kept as a clinical note of the patient and the hold
+ * resolved, in one transaction. KETA_EINVAL when alert_id is not a dosing hold,
+ * KETA_ECONFLICT when it is already lifted. note_id may be NULL.
+ */
+keta_err keta_service_lift_hold(keta_service *svc, const keta_actor *actor, int64_t alert_id,
+                                const char *safety_assessment, int64_t *note_id, keta_error *err);
+
+/* Whether patient_id has an open dosing hold (alert.read); audited as a read. */
+keta_err keta_service_has_hold(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                               bool *held, keta_error *err);
+
+/* ---- courses and sessions ----------------------------------------------------------------------
+ */
+
+/*
+ * Create a course for patient_id from a protocol template (order.write: prescribers): plan
+ * is the `keta course plan` JSON text (docs/clinic.md; at most KETA_JSON_TEXT_MAX - 1
+ * bytes), planned by the clinic course planner under the clinic policy. The course and
+ * every planned session (its order kept as the session's order_json, status planned) are
+ * written in one transaction with the audit entry. A plan the planner refuses (a hard
+ * limit, a bad field) writes nothing. Escalation is never planned: it is a new order.
+ * *sessions (may be NULL) receives the number of planned sessions.
+ */
+keta_err keta_service_create_course(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                    const char *plan, int64_t *course_id, int *sessions,
+                                    keta_error *err);
+
+typedef struct keta_session_start {
+    const char *lot_number; /* 1-63 printable characters, required */
+    double bag_ml;          /* IV: the bag's final volume for the pump programme; 0 none */
+    const char *reason;     /* the documented reason a soft limit needs; NULL/"" none */
+} keta_session_start;
+
+typedef struct keta_session_started {
+    double weight_kg;  /* the weight measured today that the dose used */
+    int64_t weight_id; /* its measurement (also kept in the pump programme) */
+    double dose_mg;    /* 0.1 mg */
+    double mg_per_kg;
+    double rate_ml_per_h;   /* IV with a bag; else 0 */
+    double rate_mg_per_min; /* IV; else 0 */
+    bool soft_limit;        /* a soft limit was passed with a reason */
+} keta_session_started;
+
+/*
+ * Start planned session session_id (session.administer: nurses, prescribers): the dose is
+ * computed by the clinic dose rules from the session's order and the weight measured today
+ * (UTC date; KETA_EINVAL "/weight_kg" when none was recorded today), checked against the
+ * drug library (a soft limit needs in->reason: KETA_EINVAL "/reason"; a hard limit refuses:
+ * KETA_ERANGE "/dose_mg"), and the session becomes in_progress with its weight, dose, lot
+ * number and pump programme, in one transaction with the audit entry. An open dosing hold
+ * on the patient refuses the start (KETA_EDENIED, audited). KETA_ECONFLICT when the session
+ * is not planned. out may be NULL.
+ */
+keta_err keta_service_start_session(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                    const keta_session_start *in, keta_session_started *out,
+                                    keta_error *err);
 
 #ifdef __cplusplus
 }

@@ -5,8 +5,9 @@
  * text (clinic.md §2, §6 scenario 11); a C-SSRS risk at or above suicide.cssrs_hold_risk holds
  * dosing until a prescriber records a safety assessment (§6 scenario 12).
  *
- * The engine's own alerts (rule names such as "phq9.item9_positive", threshold fixed at 1) are
- * replaced by these, which name policy rules.
+ * The suicide item is compared in one place, the instruments engine, at the policy's threshold
+ * (keta_score_options.suicide_alert_min); its alert already names the policy rule. This adds
+ * the clinic's level, notification and actions to it.
  */
 #include <string.h>
 
@@ -20,10 +21,14 @@ keta_err keta_assess_json(const keta_policy *pol, const char *instrument_id, con
 {
     *out = NULL;
     json_t *score = NULL;
-    keta_err rc = keta_score_json(instrument_id, req, &score, err);
+    const keta_instrument *ins = keta_instrument_find(instrument_id);
+    if (ins == NULL) /* the engine's error names the instruments it knows */
+        return keta_score_json_opt(instrument_id, req, NULL, out, err);
+    keta_score_options opt = {0};
+    opt.suicide_alert_min = keta_policy_suicide_item_min(pol, ins->id, NULL);
+    keta_err rc = keta_score_json_opt(instrument_id, req, &opt, &score, err);
     if (rc != KETA_OK)
         return rc;
-    const keta_instrument *ins = keta_instrument_find(instrument_id);
     keta_alert_list *l = keta_malloc(sizeof *l);
     json_t *o = json_object();
     rc = l && o ? KETA_OK : KETA_ENOMEM;
@@ -31,20 +36,25 @@ keta_err keta_assess_json(const keta_policy *pol, const char *instrument_id, con
         goto out;
     memset(l, 0, sizeof *l);
     const unsigned both = KETA_NOTIFY_NURSE | KETA_NOTIFY_PRESCRIBER;
-    const char *rule = NULL;
-    int min = keta_policy_suicide_item_min(pol, ins->id, &rule);
     bool screen = false, hold = false;
-    const json_t *item = ins->suicide_item > 0
-                             ? json_array_get(json_object_get(req, "items"), ins->suicide_item - 1)
-                             : NULL;
-    if (min > 0 && json_is_integer(item) && json_integer_value(item) >= min) {
+    const json_t *ea = json_object_get(score, "alerts");
+    for (size_t i = 0; i < json_array_size(ea); i++) {
+        const json_t *a = json_array_get(ea, i);
+        const char *code = json_string_value(json_object_get(a, "code"));
+        const keta_policy_rule *rule =
+            keta_policy_rule_find(json_string_value(json_object_get(a, "rule")));
+        const json_t *value = json_object_get(a, "value");
+        if (code == NULL || strcmp(code, "suicidal_ideation") != 0 || rule == NULL ||
+            !json_is_integer(value))
+            continue;
         screen = true;
         clinic__alert_value(
-            clinic__alert(l, rule, "suicidal_ideation", KETA_LEVEL_WARNING, both,
+            clinic__alert(l, rule->id, "suicidal_ideation", KETA_LEVEL_WARNING, both,
                           "%s item %d = %d: clinician task and flag now; C-SSRS screen before the "
                           "next dose; crisis text shown",
-                          ins->name, ins->suicide_item, (int)json_integer_value(item)),
-            (double)json_integer_value(item), min, "item");
+                          ins->name, ins->suicide_item, (int)json_integer_value(value)),
+            (double)json_integer_value(value), keta_policy_suicide_item_min(pol, ins->id, NULL),
+            "item");
     }
     const json_t *risk = json_object_get(score, "risk");
     for (int r = 0; json_is_string(risk) && risk_names[r] != NULL; r++) {

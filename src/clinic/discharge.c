@@ -16,7 +16,7 @@ typedef struct request {
     keta_route route;
     int64_t from, now; /* dosing end (or first device) and the discharge time */
     clinic_bp baseline;
-    keta_vitals last;
+    keta_vitals_reading last;
     bool alert_oriented, escort_present, unresolved_hold;
     int moaas, nausea;
 } request;

@@ -76,8 +76,8 @@ typedef struct clinic_bp {
 keta_err clinic__get_bp(const json_t *obj, const char *path, const char *field, bool optional,
                         clinic_bp *out, keta_error *err);
 /* Decode the reading fields of o into v (time required when need_time). */
-keta_err clinic__decode_vitals(const json_t *o, const char *path, bool need_time, keta_vitals *v,
-                               keta_error *err);
+keta_err clinic__decode_vitals(const json_t *o, const char *path, bool need_time,
+                               keta_vitals_reading *v, keta_error *err);
 extern const char *const clinic__vitals_keys[];
 
 /* ---- alerts ---- */

@@ -17,10 +17,10 @@ typedef struct session {
     keta_route route;
     int64_t start, end, now;
     bool has_end, has_now;
-    keta_vitals baseline;
+    keta_vitals_reading baseline;
     bool has_baseline;
     size_t n_readings, n_decisions;
-    keta_vitals readings[MAX_READINGS];
+    keta_vitals_reading readings[MAX_READINGS];
     struct {
         int64_t time;
         bool stop;
@@ -54,7 +54,7 @@ static void warn(check *c, const char *rule, const char *kind, int64_t t, double
 }
 
 /* Alerts of one reading; returns true when it raised a hold. */
-static bool check_reading(const keta_policy *pol, const session *s, const keta_vitals *v,
+static bool check_reading(const keta_policy *pol, const session *s, const keta_vitals_reading *v,
                           keta_alert_list *alerts)
 {
     check ck = {alerts, 0};
@@ -159,7 +159,7 @@ static void run(const keta_policy *pol, const session *s, keta_alert_list *l, st
         }
         if (i == s->n_readings)
             break;
-        const keta_vitals *v = &s->readings[i];
+        const keta_vitals_reading *v = &s->readings[i];
         size_t first = l->n;
         if (check_reading(pol, s, v, l) && !st->stopped) {
             st->paused = true;

@@ -17,15 +17,15 @@ typedef struct request {
     int64_t now;
     rems_session s;
     size_t n;
-    keta_vitals v[MAX_VITALS];
+    keta_vitals_reading v[MAX_VITALS];
     bool has_form;
     rems_form form;
 } request;
 
 /* The latest reading with a BP in [from, to], or NULL. */
-static const keta_vitals *bp_between(const request *r, int64_t from, int64_t to)
+static const keta_vitals_reading *bp_between(const request *r, int64_t from, int64_t to)
 {
-    const keta_vitals *found = NULL;
+    const keta_vitals_reading *found = NULL;
     for (size_t i = 0; i < r->n; i++)
         if (r->v[i].has_bp && r->v[i].time_min >= from && r->v[i].time_min <= to)
             found = &r->v[i];
@@ -40,7 +40,8 @@ static json_t *administration(const keta_policy *pol, const request *r, keta_ale
                       "hard stop: no REMS patient enrollment on file; enroll the patient at "
                       "check-in before the first treatment");
     int64_t dose_at = r->s.has_first_device ? r->s.first_device : r->now;
-    const keta_vitals *pre = bp_between(r, dose_at - pol->rems.pre_dose_bp_max_age_min, dose_at);
+    const keta_vitals_reading *pre =
+        bp_between(r, dose_at - pol->rems.pre_dose_bp_max_age_min, dose_at);
     if (pre == NULL) {
         clinic__alert(l, "rems.pre_dose_bp_max_age_min", "pre_dose_bp", KETA_LEVEL_BLOCK,
                       KETA_NOTIFY_NURSE, "no blood pressure in the %d min before administration",
@@ -92,8 +93,9 @@ static json_t *monitoring(const keta_policy *pol, const request *r, keta_alert_l
     int64_t first = r->s.first_device, end = r->s.end;
     int64_t earliest = first + pol->rems.min_monitoring_min;
     int64_t due = first + pol->rems.bp_check_min, window = pol->rems.bp_check_window_min;
-    const keta_vitals *check = bp_between(r, due - window, due + window);
-    const keta_vitals *last = bp_between(r, end - pol->rems.pre_discharge_bp_max_age_min, end);
+    const keta_vitals_reading *check = bp_between(r, due - window, due + window);
+    const keta_vitals_reading *last =
+        bp_between(r, end - pol->rems.pre_discharge_bp_max_age_min, end);
     if (last != NULL && last->time_min <= due + window)
         last = NULL; /* the 40-minute BP is not also the pre-discharge one */
     bool spo2 = false;

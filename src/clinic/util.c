@@ -276,8 +276,8 @@ const char *const clinic__vitals_keys[] = {"time",           "systolic_mmhg", "d
                                            "heart_rate_bpm", "spo2_pct",      "resp_rate_per_min",
                                            "moaas",          "cadss",         NULL};
 
-keta_err clinic__decode_vitals(const json_t *o, const char *path, bool need_time, keta_vitals *v,
-                               keta_error *err)
+keta_err clinic__decode_vitals(const json_t *o, const char *path, bool need_time,
+                               keta_vitals_reading *v, keta_error *err)
 {
     static const char *const with_time[] = {"time", NULL};
     memset(v, 0, sizeof *v);

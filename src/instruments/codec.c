@@ -46,6 +46,12 @@ static keta_err decode_options(const keta_instrument *ins, const json_t *req,
 keta_err keta_score_json(const char *instrument_id, const json_t *request, json_t **out,
                          keta_error *err)
 {
+    return keta_score_json_opt(instrument_id, request, NULL, out, err);
+}
+
+keta_err keta_score_json_opt(const char *instrument_id, const json_t *request,
+                             const keta_score_options *base, json_t **out, keta_error *err)
+{
     *out = NULL;
     const keta_instrument *ins = keta_instrument_find(instrument_id);
     if (ins == NULL)
@@ -88,6 +94,8 @@ keta_err keta_score_json(const char *instrument_id, const json_t *request, json_
         items[i] = (int16_t)x;
     }
     keta_score_options opt = {0};
+    if (base != NULL)
+        opt = *base;
     rc = decode_options(ins, request, &opt, err);
     if (rc != KETA_OK)
         return rc;

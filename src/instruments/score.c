@@ -32,11 +32,15 @@ static void add_alert(keta_score *s, keta_alert a)
         s->alerts[s->n_alerts++] = a;
 }
 
-/* A suicide item at or above its threshold raises an alert, complete or not. */
-static void suicide_item_alert(const keta_instrument *ins, keta_score *s)
+/* A suicide item at or above its threshold (opt->suicide_alert_min, else the table's)
+   raises an alert, complete or not. */
+static void suicide_item_alert(const keta_instrument *ins, const keta_score_options *opt,
+                               keta_score *s)
 {
     int item = ins->suicide_item;
-    if (item == 0 || !answered(s, item) || value(s, item) < ins->suicide_alert_min)
+    int min =
+        opt != NULL && opt->suicide_alert_min > 0 ? opt->suicide_alert_min : ins->suicide_alert_min;
+    if (item == 0 || !answered(s, item) || value(s, item) < min)
         return;
     add_alert(s, (keta_alert){.code = "suicidal_ideation",
                               .rule = ins->suicide_rule,
@@ -157,7 +161,7 @@ keta_err keta_score_items(const keta_instrument *ins, const int16_t *items, size
             }
         }
     }
-    suicide_item_alert(ins, out);
+    suicide_item_alert(ins, opt, out);
     subscales(ins, out);
     domains(ins, out);
     rc = ins->scorer(ins, opt, out, err);

@@ -13,6 +13,7 @@
 struct keta_service {
     keta_store *store;
     keta_service_options opt;
+    keta_policy policy; /* the clinic's policy (a copy of opt.policy, or the defaults) */
     pthread_mutex_t mu; /* guards the dummy hash */
     bool dummy_ready;
     char dummy_hash[crypto_pwhash_STRBYTES];
@@ -58,6 +59,14 @@ keta_err svc__commit_audited(keta_tx *tx, const keta_audit_entry *e, keta_error 
  */
 keta_err svc__patient_in_scope(keta_tx *tx, const keta_actor *actor, int64_t patient_id,
                                keta_patient *p, bool *in_scope, keta_error *err);
+
+/*
+ * svc__patient_in_scope, then refuse (audited, as action on entity) a patient outside the
+ * actor's reach. On any non-OK return tx has been rolled back.
+ */
+keta_err svc__load_in_scope(keta_service *svc, keta_tx *tx, const keta_actor *actor,
+                            int64_t patient_id, const char *action, const char *entity,
+                            keta_patient *p, keta_error *err);
 
 /* Hash password with the service's argon2id settings after checking its length. */
 keta_err svc__hash_password(const keta_service *svc, const char *password, const char *field,

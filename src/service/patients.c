@@ -103,9 +103,9 @@ static keta_err check_vitals(const keta_vitals *v, keta_error *err)
 
 /* Load a patient and refuse (audited) one outside the actor's reach. On any non-OK return
    tx has been rolled back. */
-static keta_err load_in_scope(keta_service *svc, keta_tx *tx, const keta_actor *actor,
-                              int64_t patient_id, const char *action, const char *entity,
-                              keta_patient *p, keta_error *err)
+keta_err svc__load_in_scope(keta_service *svc, keta_tx *tx, const keta_actor *actor,
+                            int64_t patient_id, const char *action, const char *entity,
+                            keta_patient *p, keta_error *err)
 {
     bool in_scope;
     keta_err rc = svc__patient_in_scope(tx, actor, patient_id, p, &in_scope, err);
@@ -190,7 +190,7 @@ keta_err keta_service_get_patient(keta_service *svc, const keta_actor *actor, in
         return rc;
     keta_tx *tx;
     if ((rc = svc__begin(svc, actor, &tx, err)) ||
-        (rc = load_in_scope(svc, tx, actor, patient_id, "patient.read", "patient", out, err)))
+        (rc = svc__load_in_scope(svc, tx, actor, patient_id, "patient.read", "patient", out, err)))
         return rc;
     keta_audit_entry e;
     svc__audit_init(svc, &e, actor, "patient.read", "patient", patient_id, patient_id);
@@ -210,8 +210,8 @@ keta_err keta_service_record_weight(keta_service *svc, const keta_actor *actor, 
     keta_tx *tx;
     keta_patient p;
     if ((rc = svc__begin(svc, actor, &tx, err)) ||
-        (rc = load_in_scope(svc, tx, actor, patient_id, "weight.record", "weight_measurement", &p,
-                            err)))
+        (rc = svc__load_in_scope(svc, tx, actor, patient_id, "weight.record", "weight_measurement",
+                                 &p, err)))
         return rc;
     if ((rc = keta_store_weight_insert(tx, &w, &w.id, err))) {
         keta_tx_rollback(tx);
@@ -243,7 +243,7 @@ static keta_err begin_on_session(keta_service *svc, const keta_actor *actor, int
         return rc;
     }
     keta_patient p;
-    return load_in_scope(svc, *tx, actor, *patient_id, action, "vital_sign", &p, err);
+    return svc__load_in_scope(svc, *tx, actor, *patient_id, action, "vital_sign", &p, err);
 }
 
 keta_err keta_service_record_vitals(keta_service *svc, const keta_actor *actor, int64_t session_id,
@@ -346,7 +346,7 @@ keta_err keta_service_add_note(keta_service *svc, const keta_actor *actor, int64
     keta_tx *tx;
     keta_patient p;
     if ((rc = svc__begin(svc, actor, &tx, err)) ||
-        (rc = load_in_scope(svc, tx, actor, patient_id, "note.add", "note", &p, err)))
+        (rc = svc__load_in_scope(svc, tx, actor, patient_id, "note.add", "note", &p, err)))
         return rc;
     if ((rc = keta_store_note_insert(tx, &note, &note.id, err))) {
         if (rc == KETA_ENOTFOUND)
@@ -376,7 +376,7 @@ keta_err keta_service_list_notes(keta_service *svc, const keta_actor *actor, int
     keta_tx *tx;
     keta_patient p;
     if ((rc = svc__begin(svc, actor, &tx, err)) ||
-        (rc = load_in_scope(svc, tx, actor, patient_id, "note.read", "note", &p, err)))
+        (rc = svc__load_in_scope(svc, tx, actor, patient_id, "note.read", "note", &p, err)))
         return rc;
     if ((rc = keta_store_note_list(tx, patient_id, note_class, fn, ctx, err))) {
         keta_tx_rollback(tx);

@@ -47,6 +47,14 @@ static const unsigned grants[KETA_PERM_COUNT] = {
     [KETA_PERM_USER_ADMIN] = AD,
     [KETA_PERM_AUDIT_REVIEW] = AD,
     [KETA_PERM_POLICY_CONFIGURE] = AD,
+    /* Alerts: the clinical staff see, acknowledge and resolve them; only a prescriber lifts a
+       dosing hold (a safety assessment after a C-SSRS hold, a decision after a vitals hold). */
+    [KETA_PERM_ALERT_READ] = NU | PR | TH,
+    [KETA_PERM_ALERT_MANAGE] = NU | PR | TH,
+    [KETA_PERM_HOLD_LIFT] = PR,
+    /* Starting a session (dose from today's weight, pump programme, lot): nurse or prescriber
+       against the prescriber's order. */
+    [KETA_PERM_SESSION_ADMINISTER] = NU | PR,
 };
 
 static const char *const role_names[] = {

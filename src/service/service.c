@@ -50,6 +50,15 @@ keta_err keta_service_open(keta_store *store, const keta_service_options *opt, k
         svc->opt.pwhash_memlimit = PWHASH_MEMLIMIT_DEFAULT;
     if (svc->opt.clock_ms == NULL)
         svc->opt.clock_ms = system_clock;
+    if (svc->opt.policy != NULL)
+        svc->policy = *svc->opt.policy;
+    else
+        keta_policy_init(&svc->policy);
+    svc->opt.policy = NULL; /* borrowed only during open */
+    if ((rc = keta_policy_validate(&svc->policy, err)) != KETA_OK) {
+        keta_free(svc);
+        return rc;
+    }
     if (svc->opt.pwhash_opslimit < crypto_pwhash_OPSLIMIT_MIN ||
         svc->opt.pwhash_memlimit < crypto_pwhash_MEMLIMIT_MIN) {
         keta_free(svc);

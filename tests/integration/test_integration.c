@@ -1294,6 +1294,387 @@ static void killed_writer_loses_no_acknowledged_write(void **state)
     }
 }
 
+/* ---- assessments, alerts and dosing holds ------------------------------------------------------
+ */
+
+typedef struct alerts_seen {
+    int n;
+    keta_alert a[16];
+} alerts_seen;
+
+static int keep_alert(void *ctx, const keta_alert *a)
+{
+    alerts_seen *s = ctx;
+    if (s->n < 16)
+        s->a[s->n++] = *a;
+    return 0;
+}
+
+static alerts_seen open_alerts(fx *f)
+{
+    alerts_seen s;
+    keta_error err;
+    memset(&s, 0, sizeof s);
+    if (keta_service_list_alerts(f->svc, &f->nurse, f->patient_id, keep_alert, &s, &err))
+        fail_msg("list alerts: %s", err.message);
+    return s;
+}
+
+static const keta_alert *alert_of_kind(const alerts_seen *s, const char *kind)
+{
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->a[i].kind, kind) == 0)
+            return &s->a[i];
+    return NULL;
+}
+
+/* Scenario 11: PHQ-9 item 9 = 1, total 14 -> moderate, clinician alert, C-SSRS screen queued,
+   the clinic's crisis text; the alert names the policy rule; a C-SSRS done clears the queue. */
+static void scenario11_phq9_item9_alert(void **state)
+{
+    fx *f = *state;
+    keta_error err;
+    keta_assessment_result r;
+    keta_policy pol;
+    keta_policy_init(&pol);
+    if (keta_service_record_assessment(f->svc, &f->therapist, f->patient_id, 0, "phq9",
+                                       "{\"items\":[2,2,2,2,2,1,1,1,1]}", &r, &err))
+        fail_msg("record: %s", err.message);
+    assert_true(r.complete && r.has_total);
+    assert_int_equal(r.total, 14);
+    assert_string_equal(r.band, "moderate");
+    assert_true(r.cssrs_screen_queued);
+    assert_false(r.dosing_hold);
+    assert_string_equal(r.crisis_text, pol.crisis.text);
+    assert_true(r.crisis_text[0] != '\0');
+    assert_int_equal(r.alerts, 2);
+    alerts_seen s = open_alerts(f);
+    assert_int_equal(s.n, 2);
+    const keta_alert *flag = alert_of_kind(&s, "suicidal_ideation");
+    const keta_alert *due = alert_of_kind(&s, KETA_ALERT_KIND_CSSRS_DUE);
+    assert_non_null(flag);
+    assert_non_null(due);
+    assert_string_equal(flag->rule, "suicide.phq9_item9_min");
+    assert_string_equal(due->rule, "suicide.phq9_item9_min");
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM assessment WHERE total = 14 AND "
+                                  "band = 'moderate' AND alerts_json LIKE "
+                                  "'%suicide.phq9_item9_min%'"),
+                     1);
+    keta_audit_entry e = last_audit(f);
+    assert_string_equal(e.action, "alert.read");
+    /* The C-SSRS screen done (low risk: Q1 yes only, scenario 12 C) resolves the queued one. */
+    if (keta_service_record_assessment(f->svc, &f->nurse, f->patient_id, f->session_id,
+                                       "cssrs_screen", "{\"items\":[1,0,null,null,null,0,null]}",
+                                       &r, &err))
+        fail_msg("cssrs: %s", err.message);
+    assert_false(r.dosing_hold);
+    s = open_alerts(f);
+    assert_null(alert_of_kind(&s, KETA_ALERT_KIND_CSSRS_DUE));
+    flag = alert_of_kind(&s, "suicidal_ideation");
+    assert_non_null(flag);
+    int64_t flag_id = flag->id;
+    /* The flag is acknowledged, then resolved, once each. */
+    assert_int_equal(keta_service_acknowledge_alert(f->svc, &f->nurse, flag_id, &err), KETA_OK);
+    assert_int_equal(keta_service_acknowledge_alert(f->svc, &f->nurse, flag_id, &err),
+                     KETA_ECONFLICT);
+    assert_int_equal(keta_service_resolve_alert(f->svc, &f->prescriber, flag_id, &err), KETA_OK);
+    assert_int_equal(keta_service_resolve_alert(f->svc, &f->prescriber, flag_id, &err),
+                     KETA_ECONFLICT);
+    assert_int_equal(open_alerts(f).n, 0);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM audit_entry WHERE action = 'alert.raise' "
+                                  "AND detail = 'rule suicide.phq9_item9_min'"),
+                     2);
+
+    /* A clinic whose policy sets suicide.phq9_item9_min = 2: item 9 = 1 raises nothing. */
+    pol.suicide.phq9_item9_min = 2;
+    keta_service_options o = fast;
+    o.policy = &pol;
+    keta_service *svc2;
+    assert_int_equal(keta_service_open(f->store, &o, &svc2, &err), KETA_OK);
+    assert_int_equal(keta_service_record_assessment(svc2, &f->therapist, f->patient_id, 0, "phq9",
+                                                    "{\"items\":[2,2,2,2,2,1,1,1,1]}", &r, &err),
+                     KETA_OK);
+    assert_false(r.cssrs_screen_queued);
+    assert_int_equal(r.alerts, 0);
+    assert_string_equal(r.crisis_text, "");
+    assert_int_equal(keta_service_record_assessment(svc2, &f->therapist, f->patient_id, 0, "phq9",
+                                                    "{\"items\":[2,2,2,2,2,1,1,1,2]}", &r, &err),
+                     KETA_OK);
+    assert_true(r.cssrs_screen_queued);
+    keta_service_close(svc2);
+}
+
+/* Scenario 12: C-SSRS moderate (A) does not hold at the default policy; high (B) holds
+   dosing until a prescriber records a safety assessment, which only a prescriber can do. */
+static void scenario12_cssrs_high_holds_dosing(void **state)
+{
+    fx *f = *state;
+    keta_error err;
+    keta_assessment_result r;
+    bool held = true;
+    /* A: Q1 Y, Q2 Y, Q3 Y, Q4 N, Q5 N, Q6 Y but more than 3 months ago -> moderate. */
+    if (keta_service_record_assessment(f->svc, &f->nurse, f->patient_id, 0, "cssrs_screen",
+                                       "{\"items\":[1,1,1,0,0,1,0]}", &r, &err))
+        fail_msg("cssrs A: %s", err.message);
+    assert_false(r.dosing_hold);
+    assert_int_equal(keta_service_has_hold(f->svc, &f->nurse, f->patient_id, &held, &err), KETA_OK);
+    assert_false(held);
+    /* B: Q4 yes -> high: hold, safety plan, crisis text. */
+    if (keta_service_record_assessment(f->svc, &f->nurse, f->patient_id, 0, "cssrs_screen",
+                                       "{\"items\":[1,1,0,1,0,0,null]}", &r, &err))
+        fail_msg("cssrs B: %s", err.message);
+    assert_true(r.dosing_hold);
+    assert_true(r.crisis_text[0] != '\0');
+    assert_int_equal(keta_service_has_hold(f->svc, &f->nurse, f->patient_id, &held, &err), KETA_OK);
+    assert_true(held);
+    alerts_seen s = open_alerts(f);
+    const keta_alert *hold = alert_of_kind(&s, KETA_ALERT_KIND_HOLD);
+    assert_non_null(hold);
+    assert_string_equal(hold->rule, "suicide.cssrs_hold_risk");
+    int64_t hold_id = hold->id;
+    /* Not resolvable as an ordinary alert; a nurse may not lift it (refusal audited). */
+    assert_int_equal(keta_service_resolve_alert(f->svc, &f->nurse, hold_id, &err), KETA_ECONFLICT);
+    assert_int_equal(keta_service_lift_hold(f->svc, &f->nurse, hold_id, "fine", NULL, &err),
+                     KETA_EDENIED);
+    keta_audit_entry e = last_audit(f);
+    assert_string_equal(e.action, "hold.lift");
+    assert_string_equal(e.outcome, "failure");
+    assert_string_equal(e.actor, "nina.nurse");
+    /* The prescriber must write the safety assessment. */
+    assert_int_equal(keta_service_lift_hold(f->svc, &f->prescriber, hold_id, "", NULL, &err),
+                     KETA_EINVAL);
+    assert_string_equal(err.field, "/safety_assessment");
+    int64_t note_id = 0;
+    assert_int_equal(keta_service_lift_hold(f->svc, &f->prescriber, hold_id,
+                                            "Safety assessment: no plan or intent today; safety "
+                                            "plan reviewed and signed.",
+                                            &note_id, &err),
+                     KETA_OK);
+    assert_true(note_id > 0);
+    e = last_audit(f);
+    assert_string_equal(e.action, "hold.lift");
+    assert_string_equal(e.outcome, "success");
+    assert_non_null(strstr(e.detail, "rule suicide.cssrs_hold_risk"));
+    assert_int_equal(keta_service_has_hold(f->svc, &f->nurse, f->patient_id, &held, &err), KETA_OK);
+    assert_false(held);
+    assert_int_equal(keta_service_lift_hold(f->svc, &f->prescriber, hold_id, "again", NULL, &err),
+                     KETA_ECONFLICT);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM note WHERE note_class = 'clinical'"), 1);
+}
+
+/* Bad assessment input writes nothing; a role without the permission is refused and audited. */
+static void assessment_bad_input_writes_nothing(void **state)
+{
+    fx *f = *state;
+    keta_error err;
+    int64_t audits = audit_count(f);
+    const char *ok = "{\"items\":[2,2,2,2,2,1,1,1,1]}";
+    assert_int_equal(
+        keta_service_record_assessment(f->svc, &f->front, f->patient_id, 0, "phq9", ok, NULL, &err),
+        KETA_EDENIED);
+    keta_audit_entry e = last_audit(f);
+    assert_string_equal(e.action, "assessment.record");
+    assert_string_equal(e.outcome, "failure");
+    assert_int_equal(audit_count(f), audits + 1);
+    audits++;
+    assert_int_equal(keta_service_record_assessment(f->svc, &f->nurse, f->patient_id, 0, "phq9",
+                                                    "{\"items\":[2,2,2,2,2,1,1,1,4]}", NULL, &err),
+                     KETA_ERANGE);
+    assert_string_equal(err.field, "/items/9");
+    assert_int_equal(keta_service_record_assessment(f->svc, &f->nurse, f->patient_id, 0, "phq9",
+                                                    "{\"items\":[2,2,2,", NULL, &err),
+                     KETA_EPARSE);
+    assert_int_equal(keta_service_record_assessment(f->svc, &f->nurse, f->patient_id, 0, "phq99",
+                                                    ok, NULL, &err),
+                     KETA_ENOTFOUND);
+    assert_int_equal(keta_service_record_assessment(f->svc, &f->nurse, f->patient_id, 0, "phq9",
+                                                    "{\"items\":[2,2,2,2,2,1,1,1,1],\"x\":1}", NULL,
+                                                    &err),
+                     KETA_EKEY);
+    assert_int_equal(keta_service_record_assessment(f->svc, &f->nurse, f->patient_id, 9999, "phq9",
+                                                    ok, NULL, &err),
+                     KETA_ENOTFOUND);
+    assert_string_equal(err.field, "/session_id");
+    assert_int_equal(
+        keta_service_record_assessment(f->svc, &f->nurse, 9999, 0, "phq9", ok, NULL, &err),
+        KETA_ENOTFOUND);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM assessment"), 0);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM alert"), 0);
+    assert_int_equal(audit_count(f), audits);
+    /* Alert actions by roles without them are refused and audited. */
+    assert_int_equal(
+        keta_service_list_alerts(f->svc, &f->front, f->patient_id, keep_alert, NULL, &err),
+        KETA_EDENIED);
+    assert_int_equal(keta_service_acknowledge_alert(f->svc, &f->admin, 1, &err), KETA_EDENIED);
+    assert_int_equal(audit_count(f), audits + 2);
+}
+
+/* ---- courses and sessions ------------------------------------------------------------------ */
+
+static int64_t session_of(fx *f, int64_t course_id, int number)
+{
+    char sql[160];
+    (void)snprintf(sql, sizeof sql,
+                   "SELECT id FROM treatment_session WHERE course_id = %lld AND number = %d",
+                   (long long)course_id, number);
+    return raw_count(f, sql);
+}
+
+static int64_t fixed_tomorrow(void *ctx)
+{
+    (void)ctx;
+    return keta_time_now_ms() + (int64_t)24 * 3600 * 1000;
+}
+
+/* Scenarios 1 and 4: the IV plan (6 infusions at 0.5 mg/kg over 40 min) made by a prescriber;
+   session 1 doses 41.0 mg at 150 mL/h from a 100 mL bag (82 kg measured today); a weight of
+   78 kg re-measured at session 4 gives 39.0 mg, and the record names the weight used. A
+   dosing hold refuses a start (audited); no weight today refuses it. */
+static void scenario1_4_course_and_session_dose(void **state)
+{
+    fx *f = *state;
+    keta_error err;
+    char today[KETA_TIME_LEN], plan[200];
+    keta_time_format(keta_time_now_ms(), today);
+    (void)snprintf(plan, sizeof plan,
+                   "{\"protocol\":\"iv_induction\",\"start_date\":\"%.10s\",\"weight_kg\":82}",
+                   today);
+    int64_t course = 0;
+    int n = 0;
+    assert_int_equal(
+        keta_service_create_course(f->svc, &f->nurse, f->patient_id, plan, &course, &n, &err),
+        KETA_EDENIED);
+    assert_string_equal(last_audit(f).action, "course.create");
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM course"), 1);
+    assert_int_equal(keta_service_create_course(f->svc, &f->prescriber, f->patient_id,
+                                                "{\"protocol\":\"iv_induction\",\"start_date\":"
+                                                "\"2026-03-02\",\"weight_kg\":82,\"mg_per_kg\":2}",
+                                                &course, &n, &err),
+                     KETA_ERANGE);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM course"), 1);
+    if (keta_service_create_course(f->svc, &f->prescriber, f->patient_id, plan, &course, &n, &err))
+        fail_msg("course: %s", err.message);
+    assert_int_equal(n, 6);
+    char sql[200];
+    (void)snprintf(sql, sizeof sql,
+                   "SELECT count(*) FROM treatment_session WHERE course_id = %lld AND "
+                   "status = 'planned' AND order_json LIKE '%%\"mg_per_kg\":0.5%%'",
+                   (long long)course);
+    assert_int_equal(raw_count(f, sql), 6);
+
+    keta_session_start st = {.lot_number = "LOT-A1", .bag_ml = 100};
+    keta_session_started out;
+    int64_t s1 = session_of(f, course, 1);
+    if (keta_service_start_session(f->svc, &f->nurse, s1, &st, &out, &err))
+        fail_msg("start 1: %s", err.message);
+    assert_float_equal(out.dose_mg, 41.0, 1e-9);
+    assert_float_equal(out.rate_ml_per_h, 150.0, 1e-9);
+    assert_float_equal(out.rate_mg_per_min, 1.025, 1e-9);
+    assert_float_equal(out.weight_kg, 82.0, 1e-9);
+    (void)snprintf(
+        sql, sizeof sql,
+        "SELECT count(*) FROM treatment_session WHERE id = %lld AND administered_mg = 41 "
+        "AND lot_number = 'LOT-A1' AND status = 'in_progress' AND "
+        "pump_json LIKE '%%\"weight_measurement_id\":%lld%%'",
+        (long long)s1, (long long)out.weight_id);
+    assert_int_equal(raw_count(f, sql), 1);
+    assert_int_equal(keta_service_start_session(f->svc, &f->nurse, s1, &st, &out, &err),
+                     KETA_ECONFLICT);
+    st.lot_number = "";
+    assert_int_equal(
+        keta_service_start_session(f->svc, &f->nurse, session_of(f, course, 2), &st, &out, &err),
+        KETA_EINVAL);
+    assert_string_equal(err.field, "/lot_number");
+    st.lot_number = "LOT-A2";
+
+    /* Scenario 4: 78 kg re-measured at session 4 -> 39.0 mg at 0.5 mg/kg. */
+    int64_t w78 = 0;
+    assert_int_equal(keta_service_record_weight(f->svc, &f->nurse, f->patient_id, 78, &w78, &err),
+                     KETA_OK);
+    int64_t s4 = session_of(f, course, 4);
+    if (keta_service_start_session(f->svc, &f->nurse, s4, &st, &out, &err))
+        fail_msg("start 4: %s", err.message);
+    assert_float_equal(out.dose_mg, 39.0, 1e-9);
+    assert_float_equal(out.mg_per_kg, 0.5, 1e-9);
+    assert_int_equal(out.weight_id, w78);
+    (void)snprintf(
+        sql, sizeof sql,
+        "SELECT count(*) FROM treatment_session WHERE id = %lld AND dosing_weight_kg = 78 "
+        "AND administered_mg = 39",
+        (long long)s4);
+    assert_int_equal(raw_count(f, sql), 1);
+
+    /* No weight recorded "today" (a clock one day ahead): refused, nothing written. */
+    keta_service_options o = fast;
+    o.clock_ms = fixed_tomorrow;
+    keta_service *svc2;
+    assert_int_equal(keta_service_open(f->store, &o, &svc2, &err), KETA_OK);
+    int64_t audits = audit_count(f);
+    assert_int_equal(
+        keta_service_start_session(svc2, &f->nurse, session_of(f, course, 2), &st, &out, &err),
+        KETA_EINVAL);
+    assert_string_equal(err.field, "/weight_kg");
+    keta_service_close(svc2);
+    assert_int_equal(audit_count(f), audits);
+
+    /* An open dosing hold (C-SSRS high, scenario 12) refuses the start, audited. */
+    keta_assessment_result r;
+    assert_int_equal(keta_service_record_assessment(f->svc, &f->nurse, f->patient_id, 0,
+                                                    "cssrs_screen",
+                                                    "{\"items\":[1,1,0,1,0,0,null]}", &r, &err),
+                     KETA_OK);
+    assert_true(r.dosing_hold);
+    assert_int_equal(
+        keta_service_start_session(f->svc, &f->nurse, session_of(f, course, 2), &st, &out, &err),
+        KETA_EDENIED);
+    keta_audit_entry e = last_audit(f);
+    assert_string_equal(e.action, "session.start");
+    assert_string_equal(e.outcome, "failure");
+    assert_non_null(strstr(e.detail, "suicide.cssrs_hold_risk"));
+    (void)snprintf(sql, sizeof sql,
+                   "SELECT count(*) FROM treatment_session WHERE course_id = %lld AND "
+                   "status = 'in_progress'",
+                   (long long)course);
+    assert_int_equal(raw_count(f, sql), 2);
+}
+
+/* Drug-library limits at the start (scenario 2's ladder: 1.0 mg/kg is beyond the 0.75 soft
+   limit): a soft limit needs a documented reason; a hard limit (164 mg > 150 mg at 160 kg)
+   refuses. */
+static void session_library_limits(void **state)
+{
+    fx *f = *state;
+    keta_error err;
+    char today[KETA_TIME_LEN], plan[200];
+    keta_time_format(keta_time_now_ms(), today);
+    (void)snprintf(plan, sizeof plan,
+                   "{\"protocol\":\"iv_induction\",\"start_date\":\"%.10s\",\"weight_kg\":82,"
+                   "\"mg_per_kg\":1.0}",
+                   today);
+    int64_t course = 0;
+    if (keta_service_create_course(f->svc, &f->prescriber, f->patient_id, plan, &course, NULL,
+                                   &err))
+        fail_msg("course: %s", err.message);
+    keta_session_start st = {.lot_number = "LOT-B1", .bag_ml = 100};
+    keta_session_started out;
+    assert_int_equal(
+        keta_service_start_session(f->svc, &f->nurse, session_of(f, course, 1), &st, &out, &err),
+        KETA_EINVAL);
+    assert_string_equal(err.field, "/reason");
+    st.reason = "escalation approved by Dr P after non-response at infusion 3";
+    if (keta_service_start_session(f->svc, &f->nurse, session_of(f, course, 1), &st, &out, &err))
+        fail_msg("start: %s", err.message);
+    assert_true(out.soft_limit);
+    assert_float_equal(out.dose_mg, 82.0, 1e-9);
+    assert_int_equal(keta_service_record_weight(f->svc, &f->nurse, f->patient_id, 160, NULL, &err),
+                     KETA_OK);
+    assert_int_equal(
+        keta_service_start_session(f->svc, &f->nurse, session_of(f, course, 2), &st, &out, &err),
+        KETA_ERANGE);
+    assert_string_equal(err.field, "/dose_mg");
+    assert_non_null(strstr(err.message, "drug_library.ketamine_iv.hard_max_mg"));
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -1322,6 +1703,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(scenario19_backup_restore_verifies, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(killed_writer_loses_no_acknowledged_write, setup_clinic,
                                         teardown),
+        cmocka_unit_test_setup_teardown(scenario11_phq9_item9_alert, setup_clinic, teardown),
+        cmocka_unit_test_setup_teardown(scenario12_cssrs_high_holds_dosing, setup_clinic, teardown),
+        cmocka_unit_test_setup_teardown(assessment_bad_input_writes_nothing, setup_clinic,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(scenario1_4_course_and_session_dose, setup_clinic,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(session_library_limits, setup_clinic, teardown),
     };
     const char *name = use_pg() ? "integration (postgresql)" : "integration (sqlite)";
     return cmocka_run_group_tests_name(name, tests, NULL, NULL);
