@@ -119,6 +119,15 @@ const keta_cmd keta_cli_commands[] = {
      "  keta serve --listen 127.0.0.1:8080 --web web --db clinic.db\n\n"
      "Exit status: 0 stopped cleanly; 2 usage or a bad address or directory; 3 cannot\n"
      "listen, or requests were cut off at shutdown.\n"},
+    {"demo", keta_cmd_demo, "build a demo clinic in a fresh database", "keta demo --db PATH|URL",
+     "Creates the database (it must be new or empty) and fills it with a demo clinic:\n"
+     "staff with each role (front desk, nurse, prescriber, therapist, admin) and one\n"
+     "patient login, three invented patients with weights and a course each, and for two\n"
+     "of them a completed first infusion (0.5 mg/kg over 40 min) whose vital signs come\n"
+     "from the PK/PD engine's acute model. Prints JSON with the logins: random passwords\n"
+     "shown only this once and marked DEMO. Never use a demo database for patient data.\n\n"
+     "  keta demo --db demo/keta-demo.db && keta serve --db demo/keta-demo.db --web web\n\n"
+     "Exit status: 0 done; 1 the database is not empty or refused; 2 usage; 3 internal.\n"},
     {"db", keta_cmd_db, "create, upgrade, back up and restore the clinic database",
      "keta db init [--db DB] [--site NAME] [--admin USERNAME] | keta db migrate [--db DB] |\n"
      "       keta db backup [--db DB] FILE | keta db restore [--db DB] FILE",

@@ -71,8 +71,8 @@ static int64_t now_ms(void)
 
 static void hash_token(const char *hex, unsigned char out[crypto_generichash_BYTES])
 {
-    crypto_generichash(out, crypto_generichash_BYTES, (const unsigned char *)hex, strlen(hex),
-                       NULL, 0);
+    crypto_generichash(out, crypto_generichash_BYTES, (const unsigned char *)hex, strlen(hex), NULL,
+                       0);
 }
 
 static void new_token(char out[TOKEN_HEX])
@@ -246,8 +246,8 @@ static void on_denied(void *ctx, const keta_http_request *req, const keta_http_p
                    keta_http_request_pattern(req));
     keta_error err;
     keta_error_clear(&err);
-    (void)keta_service_refuse(c->svc, cl != NULL ? &cl->actor : NULL, "http.route", "route", 0,
-                              0, why, &err);
+    (void)keta_service_refuse(c->svc, cl != NULL ? &cl->actor : NULL, "http.route", "route", 0, 0,
+                              why, &err);
 }
 
 void keta_http_clinic_attach(keta_http_clinic *c, keta_http_config *cfg)
@@ -371,8 +371,8 @@ static keta_err login(const keta_http_request *req, const keta_http_principal *w
     if (json_string_length(u) == 0 || json_string_length(u) >= KETA_USERNAME_MAX)
         return keta_error_set(err, KETA_EINVAL, "/username", "expected 1 to %d bytes",
                               KETA_USERNAME_MAX - 1);
-    if (json_string_length(p) > KETA_PASSWORD_MAX || strlen(json_string_value(p)) !=
-                                                         json_string_length(p))
+    if (json_string_length(p) > KETA_PASSWORD_MAX ||
+        strlen(json_string_value(p)) != json_string_length(p))
         return keta_error_set(err, KETA_EINVAL, "/password", "expected at most %d bytes",
                               KETA_PASSWORD_MAX);
 
@@ -433,8 +433,8 @@ static keta_err login(const keta_http_request *req, const keta_http_principal *w
         return keta_error_set(err, KETA_EBUSY, "", "too many sessions open; try again later");
     }
     char cookie[200];
-    (void)snprintf(cookie, sizeof cookie, "%s=%s; HttpOnly; SameSite=Strict; Path=/%s",
-                   COOKIE_NAME, token, c->opt.secure_cookie ? "; Secure" : "");
+    (void)snprintf(cookie, sizeof cookie, "%s=%s; HttpOnly; SameSite=Strict; Path=/%s", COOKIE_NAME,
+                   token, c->opt.secure_cookie ? "; Secure" : "");
     sodium_memzero(token, sizeof token);
     json_t *out = json_pack("{s:I, s:s, s:s, s:I, s:s, s:i}", "user_id", (json_int_t)actor.user_id,
                             "username", actor.username, "role", keta_role_name(actor.role),
@@ -493,12 +493,12 @@ static keta_err me(const keta_http_request *req, const keta_http_principal *who,
                 memcpy(csrf, c->sessions[i].csrf, sizeof csrf);
         pthread_mutex_unlock(&c->lock);
     }
-    return reply_consume(
-        reply, 200,
-        json_pack("{s:I, s:s, s:s, s:I, s:s, s:i}", "user_id", (json_int_t)cl->actor.user_id,
-                  "username", cl->actor.username, "role", keta_role_name(cl->actor.role),
-                  "site_id", (json_int_t)cl->actor.site_id, "csrf_token", csrf, "idle_timeout_s",
-                  (int)c->opt.idle_timeout_s));
+    return reply_consume(reply, 200,
+                         json_pack("{s:I, s:s, s:s, s:I, s:s, s:i}", "user_id",
+                                   (json_int_t)cl->actor.user_id, "username", cl->actor.username,
+                                   "role", keta_role_name(cl->actor.role), "site_id",
+                                   (json_int_t)cl->actor.site_id, "csrf_token", csrf,
+                                   "idle_timeout_s", (int)c->opt.idle_timeout_s));
 }
 
 /* ---- patient data -----------------------------------------------------------------------------
@@ -546,10 +546,10 @@ static keta_err patient_register(const keta_http_request *req, const keta_http_p
                                  keta_http_reply *reply, keta_error *err)
 {
     const caller *cl = caller_of(who);
-    static const char *const keys[] = {"mrn",  "given_name", "family_name", "birth_date",
-                                       "sex",  "weight_kg",  NULL};
-    static const char *const required[] = {"mrn", "given_name", "family_name", "birth_date",
-                                           "sex", NULL};
+    static const char *const keys[] = {"mrn", "given_name", "family_name", "birth_date",
+                                       "sex", "weight_kg",  NULL};
+    static const char *const required[] = {"mrn",        "given_name", "family_name",
+                                           "birth_date", "sex",        NULL};
     const json_t *b = keta_http_request_json(req);
     keta_new_patient in = {0};
     keta_err rc = keta_json_check_keys(b, "", keys, required, err);
@@ -582,11 +582,11 @@ static keta_err patient_get(const keta_http_request *req, const keta_http_princi
         rc = keta_service_get_patient(cl->clinic->svc, &cl->actor, id, &p, err);
     if (rc != KETA_OK)
         return rc;
-    return reply_consume(
-        reply, 200,
-        json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)p.id, "mrn", p.mrn,
-                  "given_name", p.given_name, "family_name", p.family_name, "birth_date",
-                  p.birth_date, "sex", p.sex, "created_at", p.created_at));
+    return reply_consume(reply, 200,
+                         json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)p.id,
+                                   "mrn", p.mrn, "given_name", p.given_name, "family_name",
+                                   p.family_name, "birth_date", p.birth_date, "sex", p.sex,
+                                   "created_at", p.created_at));
 }
 
 static keta_err weight_record(const keta_http_request *req, const keta_http_principal *who,
@@ -632,8 +632,8 @@ static keta_err vitals_record(const keta_http_request *req, const keta_http_prin
                               keta_http_reply *reply, keta_error *err)
 {
     const caller *cl = caller_of(who);
-    static const char *const keys[] = {"measured_at",    "systolic_mmhg",     "diastolic_mmhg",
-                                       "heart_rate_bpm", "spo2_percent",      "resp_rate_per_min",
+    static const char *const keys[] = {"measured_at",    "systolic_mmhg",      "diastolic_mmhg",
+                                       "heart_rate_bpm", "spo2_percent",       "resp_rate_per_min",
                                        "sedation_moaas", "dissociation_cadss", NULL};
     static const char *const none[] = {NULL};
     const json_t *b = keta_http_request_json(req);
@@ -647,15 +647,14 @@ static keta_err vitals_record(const keta_http_request *req, const keta_http_prin
     if (rc == KETA_OK)
         rc = get_string(b, "measured_at", true, &at, err);
     if (rc == KETA_OK && strlen(at) >= sizeof v.measured_at)
-        rc = keta_error_set(err, KETA_EINVAL, "/measured_at",
-                            "expected YYYY-MM-DDTHH:MM:SS.mmmZ");
+        rc = keta_error_set(err, KETA_EINVAL, "/measured_at", "expected YYYY-MM-DDTHH:MM:SS.mmmZ");
     if (rc == KETA_OK)
         (void)snprintf(v.measured_at, sizeof v.measured_at, "%s", at);
     for (size_t i = 0; rc == KETA_OK && i < N_VITALS; i++) {
         int64_t x = KETA_ABSENT;
         bool present = false;
-        rc = keta_json_get_int(b, "", vital_fields[i].key, vital_fields[i].min,
-                               vital_fields[i].max, true, &x, &present, err);
+        rc = keta_json_get_int(b, "", vital_fields[i].key, vital_fields[i].min, vital_fields[i].max,
+                               true, &x, &present, err);
         *vital_slot(&v, i) = present ? (int)x : KETA_ABSENT;
     }
     if (rc == KETA_OK)
@@ -715,8 +714,8 @@ static keta_err note_add(const keta_http_request *req, const keta_http_principal
     if (rc == KETA_OK)
         rc = keta_json_get_int(b, "", "amends_note_id", 1, INT64_MAX, true, &amends, NULL, err);
     if (rc == KETA_OK)
-        rc = keta_service_add_note(cl->clinic->svc, &cl->actor, pid, note_class, text, amends,
-                                   &id, err);
+        rc = keta_service_add_note(cl->clinic->svc, &cl->actor, pid, note_class, text, amends, &id,
+                                   err);
     return rc == KETA_OK ? created(reply, id) : rc;
 }
 
@@ -744,8 +743,7 @@ static keta_err note_list(const keta_http_request *req, const keta_http_principa
     json_t *arr = json_array();
     if (arr == NULL)
         return KETA_ENOMEM;
-    rc = keta_service_list_notes(cl->clinic->svc, &cl->actor, pid, note_class, note_row, arr,
-                                 err);
+    rc = keta_service_list_notes(cl->clinic->svc, &cl->actor, pid, note_class, note_row, arr, err);
     if (rc != KETA_OK) {
         json_decref(arr);
         return rc;
@@ -795,12 +793,12 @@ static keta_err audit_verify(const keta_http_request *req, const keta_http_princ
 }
 
 /* Who holds each permission (src/service/roles.c, reference clinic.md §5). */
-#define FD KETA_HTTP_ROLE_FRONT_DESK
-#define NU KETA_HTTP_ROLE_NURSE
-#define PR KETA_HTTP_ROLE_PRESCRIBER
-#define TH KETA_HTTP_ROLE_THERAPIST
-#define AD KETA_HTTP_ROLE_ADMIN
-#define PT KETA_HTTP_ROLE_PATIENT
+#define FD     KETA_HTTP_ROLE_FRONT_DESK
+#define NU     KETA_HTTP_ROLE_NURSE
+#define PR     KETA_HTTP_ROLE_PRESCRIBER
+#define TH     KETA_HTTP_ROLE_THERAPIST
+#define AD     KETA_HTTP_ROLE_ADMIN
+#define PT     KETA_HTTP_ROLE_PATIENT
 #define ANYONE (FD | NU | PR | TH | AD | PT)
 
 const keta_http_route keta_http_clinic_routes[] = {
