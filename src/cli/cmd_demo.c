@@ -76,8 +76,8 @@ static keta_err acute_effects(const demo_patient *p, json_t **out, keta_error *e
 
 static double effect_at(const json_t *acute, const char *endpoint, size_t i)
 {
-    const json_t *v = json_object_get(json_object_get(json_object_get(acute, "endpoints"), endpoint),
-                                      "values");
+    const json_t *v =
+        json_object_get(json_object_get(json_object_get(acute, "endpoints"), endpoint), "values");
     return json_number_value(json_array_get(v, i));
 }
 
@@ -156,8 +156,7 @@ static keta_err demo_session(keta_store *store, keta_service *svc, const keta_ac
 
 int keta_cmd_demo(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'b'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
     const keta_cmd *self = keta_cli_find("demo");
     const char *db = getenv("KETA_DB");
     int c, bad = 0;
@@ -223,9 +222,8 @@ int keta_cmd_demo(int argc, char **argv)
         rc = keta_service_create_user(svc, &admin, &u, &id, &err);
         if (rc == KETA_OK)
             rc = keta_json_push(logins,
-                                json_pack("{s:s, s:s, s:s}", "username", people[i].username,
-                                          "role", keta_role_name(people[i].role), "password",
-                                          password));
+                                json_pack("{s:s, s:s, s:s}", "username", people[i].username, "role",
+                                          keta_role_name(people[i].role), "password", password));
         staff[people[i].role] = admin;
         staff[people[i].role].user_id = id;
         staff[people[i].role].role = people[i].role;
@@ -263,13 +261,13 @@ int keta_cmd_demo(int argc, char **argv)
         code = keta_cli_fail("demo", rc, &err);
         goto out;
     }
-    out = json_pack("{s:s, s:s, s:s, s:O, s:O}", "demo", "DEMO",
-                    "warning",
+    out = json_pack("{s:s, s:s, s:s, s:O, s:O}", "demo", "DEMO", "warning",
                     "DEMO logins with random passwords, shown only now: for trying keta, never "
                     "for patient data",
                     "database", keta_store_kind_name(keta_store_kind_of(store)), "logins", logins,
                     "patients", ids);
-    code = out != NULL ? keta_cli_print_json("demo", out, 1) : keta_cli_fail("demo", KETA_ENOMEM, NULL);
+    code = out != NULL ? keta_cli_print_json("demo", out, 1)
+                       : keta_cli_fail("demo", KETA_ENOMEM, NULL);
 out:
     json_decref(out);
     json_decref(logins);

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clinic_decode.h"
 #include "internal.h"
-#include "keta/service.h"
 
 #define COOKIE_NAME   "keta_session"
 #define CSRF_HEADER   "X-CSRF-Token"
@@ -331,6 +331,36 @@ static void limit_clear(keta_http_clinic *c, const char *key, int64_t now)
     pthread_mutex_unlock(&c->lock);
 }
 
+/* ---- request decoders (pure: the fuzz target drives them) ------------------------------------
+ */
+
+keta_err keta__http_decode_login(const json_t *body, const char **username, const char **password,
+                                 keta_error *err)
+{
+    static const char *const keys[] = {"username", "password", NULL};
+    keta_err rc = keta_json_check_keys(body, "", keys, keys, err);
+    if (rc != KETA_OK)
+        return rc;
+    const json_t *u = json_object_get(body, "username"), *p = json_object_get(body, "password");
+    if (!json_is_string(u))
+        return keta_error_set(err, KETA_ETYPE, "/username", "expected a string, got %s",
+                              keta_json_type_name(u));
+    if (!json_is_string(p))
+        return keta_error_set(err, KETA_ETYPE, "/password", "expected a string, got %s",
+                              keta_json_type_name(p));
+    if (json_string_length(u) == 0 || json_string_length(u) >= KETA_USERNAME_MAX ||
+        strlen(json_string_value(u)) != json_string_length(u))
+        return keta_error_set(err, KETA_EINVAL, "/username", "expected 1 to %d bytes",
+                              KETA_USERNAME_MAX - 1);
+    if (json_string_length(p) > KETA_PASSWORD_MAX ||
+        strlen(json_string_value(p)) != json_string_length(p))
+        return keta_error_set(err, KETA_EINVAL, "/password", "expected at most %d bytes",
+                              KETA_PASSWORD_MAX);
+    *username = json_string_value(u);
+    *password = json_string_value(p);
+    return KETA_OK;
+}
+
 /* ---- login, logout, me ------------------------------------------------------------------------
  */
 
@@ -355,26 +385,10 @@ static keta_err login(const keta_http_request *req, const keta_http_principal *w
     keta_http_clinic *c = atomic_load(&the_clinic);
     if (c == NULL)
         return keta_error_set(err, KETA_EBUSY, "", "the clinic database is not open");
-    static const char *const keys[] = {"username", "password", NULL};
-    const json_t *body = keta_http_request_json(req);
-    keta_err rc = keta_json_check_keys(body, "", keys, keys, err);
+    const char *username = NULL, *password = NULL;
+    keta_err rc = keta__http_decode_login(keta_http_request_json(req), &username, &password, err);
     if (rc != KETA_OK)
         return rc;
-    const json_t *u = json_object_get(body, "username"), *p = json_object_get(body, "password");
-    if (!json_is_string(u))
-        return keta_error_set(err, KETA_ETYPE, "/username", "expected a string, got %s",
-                              keta_json_type_name(u));
-    if (!json_is_string(p))
-        return keta_error_set(err, KETA_ETYPE, "/password", "expected a string, got %s",
-                              keta_json_type_name(p));
-    const char *username = json_string_value(u);
-    if (json_string_length(u) == 0 || json_string_length(u) >= KETA_USERNAME_MAX)
-        return keta_error_set(err, KETA_EINVAL, "/username", "expected 1 to %d bytes",
-                              KETA_USERNAME_MAX - 1);
-    if (json_string_length(p) > KETA_PASSWORD_MAX ||
-        strlen(json_string_value(p)) != json_string_length(p))
-        return keta_error_set(err, KETA_EINVAL, "/password", "expected at most %d bytes",
-                              KETA_PASSWORD_MAX);
 
     char ukey[LIMIT_KEY_MAX], ikey[LIMIT_KEY_MAX];
     (void)snprintf(ukey, sizeof ukey, "u:%s", username);
@@ -396,7 +410,7 @@ static keta_err login(const keta_http_request *req, const keta_http_principal *w
     }
 
     keta_actor actor;
-    rc = keta_service_authenticate(c->svc, username, json_string_value(p), &actor, err);
+    rc = keta_service_authenticate(c->svc, username, password, &actor, err);
     if (rc != KETA_OK) {
         if (rc == KETA_EAUTH) {
             limit_fail(c, ukey, now);
@@ -504,17 +518,25 @@ static keta_err me(const keta_http_request *req, const keta_http_principal *who,
 /* ---- patient data -----------------------------------------------------------------------------
  */
 
-/* The record id in path parameter name: 1 to 2^53 in decimal, else 404 naming it. */
+bool keta__http_parse_id(const char *s, int64_t *out)
+{
+    char *end;
+    if (s == NULL || s[0] < '1' || s[0] > '9' || strlen(s) > 16)
+        return false;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v <= 0 || v > (1LL << 53))
+        return false;
+    *out = (int64_t)v;
+    return true;
+}
+
+/* The record id in path parameter name, else 404 naming it. */
 static keta_err path_id(const keta_http_request *req, const char *name, int64_t *out,
                         keta_error *err)
 {
-    const char *s = keta_http_request_param(req, name);
-    char *end;
-    errno = 0;
-    long long v = s != NULL && s[0] >= '1' && s[0] <= '9' ? strtoll(s, &end, 10) : 0;
-    if (s == NULL || v <= 0 || errno != 0 || *end != '\0' || v > (1LL << 53))
+    if (!keta__http_parse_id(keta_http_request_param(req, name), out))
         return keta_error_set(err, KETA_ENOTFOUND, name, "no such record");
-    *out = (int64_t)v;
     return KETA_OK;
 }
 
@@ -542,30 +564,36 @@ static keta_err created(keta_http_reply *reply, int64_t id)
     return reply_consume(reply, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
-static keta_err patient_register(const keta_http_request *req, const keta_http_principal *who,
-                                 keta_http_reply *reply, keta_error *err)
+keta_err keta__http_decode_patient(const json_t *b, keta_new_patient *in, keta_error *err)
 {
-    const caller *cl = caller_of(who);
     static const char *const keys[] = {"mrn", "given_name", "family_name", "birth_date",
                                        "sex", "weight_kg",  NULL};
     static const char *const required[] = {"mrn",        "given_name", "family_name",
                                            "birth_date", "sex",        NULL};
-    const json_t *b = keta_http_request_json(req);
-    keta_new_patient in = {0};
+    memset(in, 0, sizeof *in);
     keta_err rc = keta_json_check_keys(b, "", keys, required, err);
     if (rc == KETA_OK)
-        rc = get_string(b, "mrn", false, &in.mrn, err);
+        rc = get_string(b, "mrn", false, &in->mrn, err);
     if (rc == KETA_OK)
-        rc = get_string(b, "given_name", false, &in.given_name, err);
+        rc = get_string(b, "given_name", false, &in->given_name, err);
     if (rc == KETA_OK)
-        rc = get_string(b, "family_name", false, &in.family_name, err);
+        rc = get_string(b, "family_name", false, &in->family_name, err);
     if (rc == KETA_OK)
-        rc = get_string(b, "birth_date", false, &in.birth_date, err);
+        rc = get_string(b, "birth_date", false, &in->birth_date, err);
     if (rc == KETA_OK)
-        rc = get_string(b, "sex", false, &in.sex, err);
+        rc = get_string(b, "sex", false, &in->sex, err);
     if (rc == KETA_OK)
-        rc = keta_json_get_number(b, "", "weight_kg", 20, 300, true, &in.weight_kg, NULL, err);
+        rc = keta_json_get_number(b, "", "weight_kg", 20, 300, true, &in->weight_kg, NULL, err);
+    return rc;
+}
+
+static keta_err patient_register(const keta_http_request *req, const keta_http_principal *who,
+                                 keta_http_reply *reply, keta_error *err)
+{
+    const caller *cl = caller_of(who);
+    keta_new_patient in;
     int64_t id = 0;
+    keta_err rc = keta__http_decode_patient(keta_http_request_json(req), &in, err);
     if (rc == KETA_OK)
         rc = keta_service_register_patient(cl->clinic->svc, &cl->actor, &in, &id, err);
     return rc == KETA_OK ? created(reply, id) : rc;
@@ -589,19 +617,24 @@ static keta_err patient_get(const keta_http_request *req, const keta_http_princi
                                    "created_at", p.created_at));
 }
 
+keta_err keta__http_decode_weight(const json_t *b, double *weight_kg, keta_error *err)
+{
+    static const char *const keys[] = {"weight_kg", NULL};
+    keta_err rc = keta_json_check_keys(b, "", keys, keys, err);
+    if (rc == KETA_OK)
+        rc = keta_json_get_number(b, "", "weight_kg", 20, 300, false, weight_kg, NULL, err);
+    return rc;
+}
+
 static keta_err weight_record(const keta_http_request *req, const keta_http_principal *who,
                               keta_http_reply *reply, keta_error *err)
 {
     const caller *cl = caller_of(who);
-    static const char *const keys[] = {"weight_kg", NULL};
-    const json_t *b = keta_http_request_json(req);
     int64_t pid, id = 0;
     double kg = 0;
     keta_err rc = path_id(req, "id", &pid, err);
     if (rc == KETA_OK)
-        rc = keta_json_check_keys(b, "", keys, keys, err);
-    if (rc == KETA_OK)
-        rc = keta_json_get_number(b, "", "weight_kg", 20, 300, false, &kg, NULL, err);
+        rc = keta__http_decode_weight(keta_http_request_json(req), &kg, err);
     if (rc == KETA_OK)
         rc = keta_service_record_weight(cl->clinic->svc, &cl->actor, pid, kg, &id, err);
     return rc == KETA_OK ? created(reply, id) : rc;
@@ -628,35 +661,40 @@ static int *vital_slot(keta_vitals *v, size_t i)
     return (int *)(void *)((char *)v + vital_fields[i].offset);
 }
 
-static keta_err vitals_record(const keta_http_request *req, const keta_http_principal *who,
-                              keta_http_reply *reply, keta_error *err)
+keta_err keta__http_decode_vitals(const json_t *b, keta_vitals *v, keta_error *err)
 {
-    const caller *cl = caller_of(who);
     static const char *const keys[] = {"measured_at",    "systolic_mmhg",      "diastolic_mmhg",
                                        "heart_rate_bpm", "spo2_percent",       "resp_rate_per_min",
                                        "sedation_moaas", "dissociation_cadss", NULL};
     static const char *const none[] = {NULL};
-    const json_t *b = keta_http_request_json(req);
-    int64_t sid, id = 0;
-    keta_vitals v;
-    memset(&v, 0, sizeof v);
-    keta_err rc = path_id(req, "id", &sid, err);
-    if (rc == KETA_OK)
-        rc = keta_json_check_keys(b, "", keys, none, err);
+    memset(v, 0, sizeof *v);
+    keta_err rc = keta_json_check_keys(b, "", keys, none, err);
     const char *at = "";
     if (rc == KETA_OK)
         rc = get_string(b, "measured_at", true, &at, err);
-    if (rc == KETA_OK && strlen(at) >= sizeof v.measured_at)
+    if (rc == KETA_OK && strlen(at) >= sizeof v->measured_at)
         rc = keta_error_set(err, KETA_EINVAL, "/measured_at", "expected YYYY-MM-DDTHH:MM:SS.mmmZ");
     if (rc == KETA_OK)
-        (void)snprintf(v.measured_at, sizeof v.measured_at, "%s", at);
+        (void)snprintf(v->measured_at, sizeof v->measured_at, "%s", at);
     for (size_t i = 0; rc == KETA_OK && i < N_VITALS; i++) {
         int64_t x = KETA_ABSENT;
         bool present = false;
         rc = keta_json_get_int(b, "", vital_fields[i].key, vital_fields[i].min, vital_fields[i].max,
                                true, &x, &present, err);
-        *vital_slot(&v, i) = present ? (int)x : KETA_ABSENT;
+        *vital_slot(v, i) = present ? (int)x : KETA_ABSENT;
     }
+    return rc;
+}
+
+static keta_err vitals_record(const keta_http_request *req, const keta_http_principal *who,
+                              keta_http_reply *reply, keta_error *err)
+{
+    const caller *cl = caller_of(who);
+    int64_t sid, id = 0;
+    keta_vitals v;
+    keta_err rc = path_id(req, "id", &sid, err);
+    if (rc == KETA_OK)
+        rc = keta__http_decode_vitals(keta_http_request_json(req), &v, err);
     if (rc == KETA_OK)
         rc = keta_service_record_vitals(cl->clinic->svc, &cl->actor, sid, &v, &id, err);
     return rc == KETA_OK ? created(reply, id) : rc;
@@ -697,22 +735,30 @@ static keta_err vitals_list(const keta_http_request *req, const keta_http_princi
     return reply_consume(reply, 200, arr);
 }
 
+keta_err keta__http_decode_note(const json_t *b, const char **text, int64_t *amends_note_id,
+                                keta_error *err)
+{
+    static const char *const keys[] = {"body", "amends_note_id", NULL};
+    static const char *const required[] = {"body", NULL};
+    *amends_note_id = 0;
+    keta_err rc = keta_json_check_keys(b, "", keys, required, err);
+    if (rc == KETA_OK)
+        rc = get_string(b, "body", false, text, err);
+    if (rc == KETA_OK)
+        rc = keta_json_get_int(b, "", "amends_note_id", 1, INT64_MAX, true, amends_note_id, NULL,
+                               err);
+    return rc;
+}
+
 static keta_err note_add(const keta_http_request *req, const keta_http_principal *who,
                          keta_http_reply *reply, const char *note_class, keta_error *err)
 {
     const caller *cl = caller_of(who);
-    static const char *const keys[] = {"body", "amends_note_id", NULL};
-    static const char *const required[] = {"body", NULL};
-    const json_t *b = keta_http_request_json(req);
     int64_t pid, amends = 0, id = 0;
     const char *text = NULL;
     keta_err rc = path_id(req, "id", &pid, err);
     if (rc == KETA_OK)
-        rc = keta_json_check_keys(b, "", keys, required, err);
-    if (rc == KETA_OK)
-        rc = get_string(b, "body", false, &text, err);
-    if (rc == KETA_OK)
-        rc = keta_json_get_int(b, "", "amends_note_id", 1, INT64_MAX, true, &amends, NULL, err);
+        rc = keta__http_decode_note(keta_http_request_json(req), &text, &amends, err);
     if (rc == KETA_OK)
         rc = keta_service_add_note(cl->clinic->svc, &cl->actor, pid, note_class, text, amends, &id,
                                    err);
