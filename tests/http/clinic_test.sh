@@ -38,6 +38,7 @@ fi
 "$keta" demo --db "$DB" > "$tmp/demo.json"
 check "keta demo" $?  "$(cat "$tmp/demo.json")"
 check "demo logins marked DEMO, one per role" $(jq -e '.demo == "DEMO" and ([.logins[].role] | sort) == ["admin","front_desk","nurse","patient","prescriber","therapist"] and all(.logins[]; .password | length >= 16)' "$tmp/demo.json" >/dev/null; echo $?) "$(cat "$tmp/demo.json")"
+check "demo on the store under test" $(jq -e --arg k "${KETA_TEST_STORE:-sqlite}" '.database == $k' "$tmp/demo.json" >/dev/null; echo $?) "$(jq -c .database "$tmp/demo.json")"
 "$keta" demo --db "$DB" > /dev/null 2>&1
 check "keta demo refuses a database in use" $([ $? = 1 ]; echo $?) ""
 pw() { jq -r --arg u "$1" '.logins[] | select(.username == $u) | .password' "$tmp/demo.json"; }
