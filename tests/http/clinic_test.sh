@@ -54,7 +54,13 @@ start_server() { # ARGS...: sets pid and U
     port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/out")
     U=http://127.0.0.1:$port
 }
-stop_server() { kill -TERM "$pid"; wait "$pid"; pid=; }
+stop_server() {
+    kill -TERM "$pid"
+    wait "$pid"
+    local status=$?
+    pid=
+    check "server exits 0, no sanitizer report" $([ "$status" = 0 ] && ! grep -q 'Sanitizer' "$tmp/log"; echo $?) "$status $(grep -A5 Sanitizer "$tmp/log" | head -20)"
+}
 
 req() { # curl arguments; sets code, body, headers in $tmp/h
     code=$(curl -s -D "$tmp/h" -o "$tmp/b" -w '%{http_code}' --max-time 20 "$@")
