@@ -521,6 +521,7 @@ static keta_err me(const keta_http_request *req, const keta_http_principal *who,
 bool keta__http_parse_id(const char *s, int64_t *out)
 {
     char *end;
+    *out = 0;
     if (s == NULL || s[0] < '1' || s[0] > '9' || strlen(s) > 16)
         return false;
     errno = 0;
