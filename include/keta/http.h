@@ -257,6 +257,48 @@ void keta_http_server_close(keta_http_server *srv);
  */
 void keta_http_print_routes(const keta_http_config *cfg, FILE *to);
 
+/* ---- the clinic routes: login, sessions, patient data (src/http/clinic.c) -------------------
+ */
+
+struct keta_service;
+typedef struct keta_http_clinic keta_http_clinic;
+
+typedef struct keta_http_clinic_options {
+    unsigned idle_timeout_s;     /* a session unused this long is logged off; 0: 900 (15 min) */
+    bool secure_cookie;          /* add Secure to the session cookie (behind a TLS proxy) */
+    unsigned login_max_failures; /* failed logins per username and per client ...; 0: 5 */
+    unsigned login_window_s;     /* ... within this window before 429; 0: 300 */
+    unsigned max_sessions;       /* sessions held at once; 0: 4096 */
+} keta_http_clinic_options;
+
+/*
+ * The clinic routes: POST /api/v1/login (public), logout, me, and the patient-data routes
+ * over the service layer, each with the roles that hold the service's permission
+ * (src/service/roles.c). Terminated by a zeroed entry. They answer only once a clinic is
+ * open (keta_http_clinic_open); before that (e.g. `keta serve --routes`) they are a table.
+ */
+extern const keta_http_route keta_http_clinic_routes[];
+
+/*
+ * Open the clinic API over svc (borrowed; must outlive the clinic). Sessions are held in
+ * this process's memory (ids are 256-bit random values from libsodium; only their BLAKE2b
+ * hash is kept), so they do not survive a restart and are not shared between servers.
+ * One clinic per process: the login route finds it through a process-wide pointer.
+ * KETA_ECONFLICT when one is open already; KETA_ENOMEM.
+ */
+keta_err keta_http_clinic_open(struct keta_service *svc, const keta_http_clinic_options *opt,
+                               keta_http_clinic **out, keta_error *err);
+
+/*
+ * Plug the clinic into cfg: its route table after the tables already set, the
+ * authenticator (session cookie keta_session, X-CSRF-Token header on state-changing
+ * methods), the audit of refusals and the release of principals.
+ */
+void keta_http_clinic_attach(keta_http_clinic *c, keta_http_config *cfg);
+
+/* Forget every session and free the clinic (after the server is closed). NULL is a no-op. */
+void keta_http_clinic_close(keta_http_clinic *c);
+
 #ifdef __cplusplus
 }
 #endif

@@ -67,6 +67,7 @@ int keta_cmd_popsim(int argc, char **argv);
 int keta_cmd_pd(int argc, char **argv);
 int keta_cmd_forecast(int argc, char **argv);
 int keta_cmd_serve(int argc, char **argv);
+int keta_cmd_demo(int argc, char **argv);
 int keta_cmd_db(int argc, char **argv);
 int keta_cmd_audit(int argc, char **argv);
 int keta_cmd_dose(int argc, char **argv);

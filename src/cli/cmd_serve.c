@@ -9,6 +9,8 @@
 
 #include "cli.h"
 #include "keta/http.h"
+#include "keta/service.h"
+#include "keta/store.h"
 
 static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned *out)
 {
@@ -65,10 +67,17 @@ int keta_cmd_serve(int argc, char **argv)
                                          {"timeout", required_argument, NULL, 'o'},
                                          {"drain", required_argument, NULL, 'd'},
                                          {"routes", no_argument, NULL, 'r'},
+                                         {"db", required_argument, NULL, 'b'},
+                                         {"idle-timeout", required_argument, NULL, 'I'},
+                                         {"secure-cookie", no_argument, NULL, 's'},
                                          {NULL, 0, NULL, 0}};
     const keta_cmd *self = keta_cli_find("serve");
     keta_http_config cfg;
     keta_http_config_init(&cfg);
+    cfg.tables[1] = keta_http_clinic_routes;
+    keta_http_clinic_options copt;
+    memset(&copt, 0, sizeof copt);
+    const char *db = getenv("KETA_DB");
     unsigned drain_s = 10;
     int c, routes = 0, bad = 0;
     optind = 1;
@@ -98,6 +107,15 @@ int keta_cmd_serve(int argc, char **argv)
         case 'r':
             routes = 1;
             break;
+        case 'b':
+            db = optarg;
+            break;
+        case 'I':
+            bad |= parse_uint(optarg, 1, 86400, &copt.idle_timeout_s);
+            break;
+        case 's':
+            copt.secure_cookie = true;
+            break;
         default:
             bad = 1;
         }
@@ -123,10 +141,35 @@ int keta_cmd_serve(int argc, char **argv)
 
     keta_error err;
     keta_error_clear(&err);
-    keta_http_server *srv;
-    keta_err rc = keta_http_server_start(&cfg, &srv, &err);
+    keta_store *store = NULL;
+    keta_service *svc = NULL;
+    keta_http_clinic *clinic = NULL;
+    keta_http_server *srv = NULL;
+    keta_err rc = KETA_OK;
+    if (db != NULL && db[0] != '\0') {
+        /* The clinic: store, service and sessions. Without a database only the engine
+           routes answer; the clinic routes answer 401 (no sessions) and login 503. */
+        keta_store_options so = {.create = false, .pool_size = 0};
+        rc = keta_store_open(db, &so, &store, &err);
+        if (rc == KETA_OK)
+            rc = keta_service_open(store, NULL, &svc, &err);
+        if (rc == KETA_OK)
+            rc = keta_http_clinic_open(svc, &copt, &clinic, &err);
+        if (rc != KETA_OK) {
+            fprintf(stderr, "keta serve: database: %s%s%s\n", err.field, err.field[0] ? ": " : "",
+                    err.message[0] ? err.message : keta_strerror(rc));
+            keta_service_close(svc);
+            keta_store_close(store);
+            return rc == KETA_ENOTFOUND || rc == KETA_EINVAL ? KETA_EXIT_USAGE : KETA_EXIT_INTERNAL;
+        }
+        keta_http_clinic_attach(clinic, &cfg);
+    }
+    rc = keta_http_server_start(&cfg, &srv, &err);
     if (rc != KETA_OK) {
         fprintf(stderr, "keta serve: %s: %s\n", err.field, err.message);
+        keta_http_clinic_close(clinic);
+        keta_service_close(svc);
+        keta_store_close(store);
         return rc == KETA_EINVAL ? KETA_EXIT_USAGE : KETA_EXIT_INTERNAL;
     }
     print_address(cfg.listen, keta_http_server_port(srv));
@@ -137,5 +180,8 @@ int keta_cmd_serve(int argc, char **argv)
     keta_http_server_quiesce(srv);
     int cut = drain(srv, &signals, drain_s);
     keta_http_server_close(srv);
+    keta_http_clinic_close(clinic);
+    keta_service_close(svc);
+    keta_store_close(store);
     return cut ? KETA_EXIT_INTERNAL : KETA_EXIT_OK;
 }

@@ -93,7 +93,8 @@ const keta_cmd keta_cli_commands[] = {
      "3 internal error.\n"},
     {"serve", keta_cmd_serve, "run the clinic server (HTTP JSON API and web app)",
      "keta serve [--listen ADDRESS:PORT] [--web DIR] [--threads N] [--max-connections N]\n"
-     "       [--per-ip N] [--timeout S] [--drain S] | keta serve --routes",
+     "       [--per-ip N] [--timeout S] [--drain S] [--db PATH|URL] [--idle-timeout S]\n"
+     "       [--secure-cookie] | keta serve --routes",
      "Serves the JSON API under /api/v1/ (described by /api/v1/openapi.yaml and\n"
      "docs/openapi.yaml) and, with --web, the static files of DIR. Listens on\n"
      "127.0.0.1:8080 unless --listen says otherwise (port 0 picks a free port; the address\n"
@@ -108,9 +109,25 @@ const keta_cmd keta_cli_commands[] = {
      "SIGTERM or SIGINT stops accepting connections, lets the requests under way finish\n"
      "(at most --drain seconds, default 10) and exits 0; a second signal stops at once.\n"
      "--routes prints the route table (METHOD PATTERN ACCESS BODY_MAX) and exits.\n\n"
-     "  keta serve --listen 127.0.0.1:8080 --web web\n\n"
+     "With --db (or KETA_DB) the clinic routes answer too: POST /api/v1/login takes\n"
+     "{username, password} and sets an HttpOnly SameSite=Strict session cookie (Secure with\n"
+     "--secure-cookie, behind a TLS proxy) and answers the CSRF token, which every POST\n"
+     "must carry as X-CSRF-Token (403 otherwise). Sessions are kept in the server's memory\n"
+     "(lost on restart); one unused for --idle-timeout seconds (default 900) is logged off.\n"
+     "5 failed logins for one username or from one address within 5 minutes: 429.\n"
+     "Every refusal (401, 403) is an audit entry.\n\n"
+     "  keta serve --listen 127.0.0.1:8080 --web web --db clinic.db\n\n"
      "Exit status: 0 stopped cleanly; 2 usage or a bad address or directory; 3 cannot\n"
      "listen, or requests were cut off at shutdown.\n"},
+    {"demo", keta_cmd_demo, "build a demo clinic in a fresh database", "keta demo --db PATH|URL",
+     "Creates the database (it must be new or empty) and fills it with a demo clinic:\n"
+     "staff with each role (front desk, nurse, prescriber, therapist, admin) and one\n"
+     "patient login, three invented patients with weights and a course each, and for two\n"
+     "of them a completed first infusion (0.5 mg/kg over 40 min) whose vital signs come\n"
+     "from the PK/PD engine's acute model. Prints JSON with the logins: random passwords\n"
+     "shown only this once and marked DEMO. Never use a demo database for patient data.\n\n"
+     "  keta demo --db demo/keta-demo.db && keta serve --db demo/keta-demo.db --web web\n\n"
+     "Exit status: 0 done; 1 the database is not empty or refused; 2 usage; 3 internal.\n"},
     {"db", keta_cmd_db, "create, upgrade, back up and restore the clinic database",
      "keta db init [--db DB] [--site NAME] [--admin USERNAME] | keta db migrate [--db DB] |\n"
      "       keta db backup [--db DB] FILE | keta db restore [--db DB] FILE",

@@ -7,6 +7,10 @@
  * the decoders). From 0x80 on, bits 0-2 pick the method, bit 3 whether the body is declared
  * as JSON, and the rest is "PATH\nBODY" with the path percent-decoded as the server does.
  *
+ * Selectors 0x60 to 0x7f instead drive the clinic routes' request decoders (login, patient,
+ * weight, vitals, note; bits 0-2) over the rest parsed as JSON, and the path id parser over
+ * the raw text: each either refuses with a 422 naming a field or gives values in range.
+ *
  * Every input must end in an answer whose status is one the router may give for input (never
  * 5xx: allocation never fails here) and whose body is one JSON error or the route's answer.
  */
@@ -14,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/clinic_decode.h"
 #include "http/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,10 +53,89 @@ static const char *const body_paths[] = {
 static const char *const methods[] = {"GET",  "POST",  "PUT",     "DELETE",
                                       "HEAD", "PATCH", "OPTIONS", "BREW"};
 
+/* The clinic decoders: the body must decode to values in range, or be refused with a 422. */
+static void clinic_decoders(unsigned which, const char *text, size_t len)
+{
+    int64_t id = 0;
+    if (keta__http_parse_id(text, &id) && (id < 1 || id > (1LL << 53)))
+        abort();
+    json_t *body = NULL;
+    keta_error err;
+    keta_error_clear(&err);
+    if (keta_json_parse(text, len, KETA_JSON_MAX_BYTES, KETA_JSON_MAX_DEPTH, &body, &err) !=
+        KETA_OK)
+        return;
+    keta_error_clear(&err);
+    keta_err rc = KETA_OK;
+    switch (which % 5) {
+    case 0: {
+        const char *u = NULL, *p = NULL;
+        rc = keta__http_decode_login(body, &u, &p, &err);
+        if (rc == KETA_OK && (u == NULL || p == NULL || strlen(u) == 0 ||
+                              strlen(u) >= KETA_USERNAME_MAX || strlen(p) > KETA_PASSWORD_MAX))
+            abort();
+        break;
+    }
+    case 1: {
+        keta_new_patient np;
+        rc = keta__http_decode_patient(body, &np, &err);
+        if (rc == KETA_OK && (np.mrn == NULL || np.given_name == NULL || np.family_name == NULL ||
+                              np.birth_date == NULL || np.sex == NULL ||
+                              (np.weight_kg != 0 && (np.weight_kg < 20 || np.weight_kg > 300))))
+            abort();
+        break;
+    }
+    case 2: {
+        double kg = 0;
+        rc = keta__http_decode_weight(body, &kg, &err);
+        if (rc == KETA_OK && !(kg >= 20 && kg <= 300))
+            abort();
+        break;
+    }
+    case 3: {
+        keta_vitals v;
+        rc = keta__http_decode_vitals(body, &v, &err);
+        if (rc == KETA_OK) {
+            const int got[] = {v.systolic_mmhg,     v.diastolic_mmhg,    v.heart_rate_bpm,
+                               v.spo2_percent,      v.resp_rate_per_min, v.sedation_moaas,
+                               v.dissociation_cadss};
+            const int hi[] = {300, 200, 250, 100, 80, 5, 92};
+            for (size_t i = 0; i < sizeof got / sizeof got[0]; i++)
+                if (got[i] != KETA_ABSENT && (got[i] < 0 || got[i] > hi[i]))
+                    abort();
+            if (memchr(v.measured_at, '\0', sizeof v.measured_at) == NULL)
+                abort();
+        }
+        break;
+    }
+    default: {
+        const char *t = NULL;
+        int64_t amends = -1;
+        rc = keta__http_decode_note(body, &t, &amends, &err);
+        if (rc == KETA_OK && (t == NULL || amends < 0))
+            abort();
+        break;
+    }
+    }
+    if (rc != KETA_OK && keta_http_status_for(rc, &err) != 422)
+        abort();
+    json_decref(body);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
+    if (data[0] >= 0x60 && data[0] < 0x80) {
+        char *text = malloc(size);
+        if (text == NULL)
+            return 0;
+        memcpy(text, data + 1, size - 1);
+        text[size - 1] = '\0';
+        clinic_decoders(data[0] & 7u, text, size - 1);
+        free(text);
+        return 0;
+    }
     unsigned sel = data[0];
     const char *method = "POST";
     const char *ct = "application/json";

@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# The clinic routes of keta serve over real HTTP on loopback, on a demo clinic (`keta demo`):
+# login and logout, the session cookie's attributes, a wrong password (401, no hash in the
+# answer), CSRF refused, the role-by-route matrix (every clinic route x every role and no
+# session: 2xx / 401 / 403, and an audit entry for each refusal), the restricted note class,
+# session expiry (idle timeout) and login rate limiting per username and per address.
+# SQLite by default; PostgreSQL when KETA_TEST_STORE=postgresql (run through
+# tests/integration/pg_run.sh, inside pg_virtualenv: a new database on the PG* server).
+# Usage: clinic_test.sh KETA_BINARY SOURCE_DIR
+set -u
+keta=$1
+tmp=$(mktemp -d)
+pid=
+dbname=
+cleanup() {
+    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+    [ -n "$dbname" ] && dropdb --if-exists "$dbname" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+check() { # name, condition result (0 = ok), detail
+    if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else
+        failed=$((failed + 1)); echo "FAIL $1: $3"; fi
+}
+
+if [ "${KETA_TEST_STORE:-sqlite}" = postgresql ]; then
+    dbname=keta_http_$$
+    createdb "$dbname" || { echo "cannot create database $dbname"; exit 1; }
+    DB=postgresql:///$dbname
+    q() { psql -X -tAq -d "$dbname" -c "$1"; }
+else
+    DB=$tmp/clinic.db
+    q() { sqlite3 "$DB" "$1"; }
+fi
+
+"$keta" demo --db "$DB" > "$tmp/demo.json"
+check "keta demo" $?  "$(cat "$tmp/demo.json")"
+check "demo logins marked DEMO, one per role" $(jq -e '.demo == "DEMO" and ([.logins[].role] | sort) == ["admin","front_desk","nurse","patient","prescriber","therapist"] and all(.logins[]; .password | length >= 16)' "$tmp/demo.json" >/dev/null; echo $?) "$(cat "$tmp/demo.json")"
+check "demo on the store under test" $(jq -e --arg k "${KETA_TEST_STORE:-sqlite}" '.database == $k' "$tmp/demo.json" >/dev/null; echo $?) "$(jq -c .database "$tmp/demo.json")"
+"$keta" demo --db "$DB" > /dev/null 2>&1
+check "keta demo refuses a database in use" $([ $? = 1 ]; echo $?) ""
+pw() { jq -r --arg u "$1" '.logins[] | select(.username == $u) | .password' "$tmp/demo.json"; }
+
+start_server() { # ARGS...: sets pid and U
+    : > "$tmp/out"
+    "$keta" serve --listen 127.0.0.1:0 --db "$DB" "$@" > "$tmp/out" 2>> "$tmp/log" &
+    pid=$!
+    for _ in $(seq 100); do
+        grep -q 'serving on' "$tmp/out" && break
+        sleep 0.1
+    done
+    port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/out")
+    U=http://127.0.0.1:$port
+}
+stop_server() {
+    kill -TERM "$pid"
+    wait "$pid"
+    local status=$?
+    pid=
+    check "server exits 0, no sanitizer report" $([ "$status" = 0 ] && ! grep -q 'Sanitizer' "$tmp/log"; echo $?) "$status $(grep -A5 Sanitizer "$tmp/log" | head -20)"
+}
+
+req() { # curl arguments; sets code, body, headers in $tmp/h
+    code=$(curl -s -D "$tmp/h" -o "$tmp/b" -w '%{http_code}' --max-time 20 "$@")
+    body=$(cat "$tmp/b")
+}
+header() { sed -n "s/^$1: \(.*\)\r$/\1/Ip" "$tmp/h" | head -1; }
+json() { jq -e "$1" <<<"$body" >/dev/null 2>&1; echo $?; }
+login() { # USER PASSWORD [curl args]: on 200, cookie jar $tmp/jar.USER and CSRF token $tmp/csrf.USER
+    local u=$1 p=$2
+    shift 2
+    req -c "$tmp/jar.new" -H 'Content-Type: application/json' \
+        --data-binary "$(jq -cn --arg u "$u" --arg p "$p" '{username: $u, password: $p}')" "$@" "$U/api/v1/login"
+    if [ "$code" = 200 ]; then # a failed attempt leaves the user's session as it was
+        mv "$tmp/jar.new" "$tmp/jar.$u"
+        jq -r '.csrf_token // ""' <<<"$body" > "$tmp/csrf.$u"
+    fi
+}
+as() { # USER METHOD PATH [BODY]: a request in USER's session with its CSRF token
+    local u=$1 m=$2 path=$3 data=${4:-}
+    local args=(-X "$m" -b "$tmp/jar.$u" -H "X-CSRF-Token: $(cat "$tmp/csrf.$u")")
+    [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
+    req "${args[@]}" "$U$path"
+}
+refusals() { q "SELECT count(*) FROM audit_entry WHERE outcome = 'failure' AND action LIKE 'http.%'"; }
+
+start_server
+check "server starts with --db" $([ -n "${port:-}" ]; echo $?) "$(cat "$tmp/out" "$tmp/log")"
+
+# ---- login, cookie, me ---------------------------------------------------------------------------
+users="admin frontdesk nurse prescriber therapist patient"
+for u in $users; do
+    login "$u" "$(pw "$u")"
+    check "login $u" $([ "$code" = 200 ] && [ "$(json '.username == "'"$u"'" and (.csrf_token | test("^[0-9a-f]{64}$"))')" = 0 ]; echo $?) "$code $body"
+done
+login nurse "$(pw nurse)"
+cookie=$(header Set-Cookie)
+check "cookie HttpOnly SameSite=Strict Path=/" $([[ $cookie =~ ^keta_session=[0-9a-f]{64}\;\ HttpOnly\;\ SameSite=Strict\;\ Path=/$ ]]; echo $?) "$cookie"
+check "no Secure without --secure-cookie" $([[ $cookie != *Secure* ]]; echo $?) "$cookie"
+check "login answers no-store" $([ "$(header Cache-Control)" = no-store ]; echo $?) "$(header Cache-Control)"
+check "login answers the role" $([ "$(json '.role == "nurse"')" = 0 ]; echo $?) "$body"
+req -b "$tmp/jar.nurse" "$U/api/v1/me"
+check "me" $([ "$code" = 200 ] && [ "$(json '.username == "nurse" and .role == "nurse"')" = 0 ]; echo $?) "$code $body"
+check "me gives the same CSRF token" $([ "$(json '.csrf_token == "'"$(cat "$tmp/csrf.nurse")"'"')" = 0 ]; echo $?) "$body"
+
+# ---- wrong password, unknown user ---------------------------------------------------------------
+login nurse "not-the-password-at-all"
+wrong=$body
+check "wrong password 401" $([ "$code" = 401 ] && [ "$(json '.error.code == "KETA_EAUTH"')" = 0 ]; echo $?) "$code $body"
+check "no session cookie on failure" $([ -z "$(header Set-Cookie)" ]; echo $?) "$(header Set-Cookie)"
+check "no hash leaked" $([[ $body != *argon2* ]] && [[ $body != *'$'* ]]; echo $?) "$body"
+login nobody-here "not-the-password-at-all"
+check "unknown user: the same answer" $([ "$code" = 401 ] && [ "$(jq -c .error.message <<<"$body")" = "$(jq -c .error.message <<<"$wrong")" ]; echo $?) "$body vs $wrong"
+req -H 'Content-Type: application/json' -d '{"username":"nurse"}' "$U/api/v1/login"
+check "login without password 422" $([ "$code" = 422 ] && [ "$(json '.error.field == "/password"')" = 0 ]; echo $?) "$code $body"
+req -H 'Content-Type: application/json' -d '{"username":"nurse","password":"x","extra":1}' "$U/api/v1/login"
+check "login unknown key 422" $([ "$code" = 422 ] && [ "$(json '.error.field == "/extra"')" = 0 ]; echo $?) "$code $body"
+req -H 'Content-Type: application/json' -d '{"username":"nurse",' "$U/api/v1/login"
+check "login malformed 400" $([ "$code" = 400 ]; echo $?) "$code $body"
+check "no hash in the log" $(! grep -q 'argon2' "$tmp/log"; echo $?) "$(grep argon2 "$tmp/log" | head -1)"
+
+# ---- CSRF ------------------------------------------------------------------------------------------
+before=$(refusals)
+req -X POST -b "$tmp/jar.nurse" -H 'Content-Type: application/json' -d '{"weight_kg":70}' "$U/api/v1/patients/1/weights"
+check "POST without CSRF token 403" $([ "$code" = 403 ] && [ "$(json '.error.code == "forbidden"')" = 0 ]; echo $?) "$code $body"
+req -X POST -b "$tmp/jar.nurse" -H "X-CSRF-Token: $(cat "$tmp/csrf.admin")" -H 'Content-Type: application/json' -d '{"weight_kg":70}' "$U/api/v1/patients/1/weights"
+check "POST with another session's token 403" $([ "$code" = 403 ]; echo $?) "$code $body"
+check "CSRF refusals audited as the user" $([ "$(refusals)" = $((before + 2)) ] && [ "$(q "SELECT actor FROM audit_entry WHERE action = 'http.csrf' ORDER BY seq DESC LIMIT 1")" = nurse ]; echo $?) "$before -> $(refusals)"
+as nurse POST /api/v1/patients/1/weights '{"weight_kg":70.5}'
+check "POST with the token 201" $([ "$code" = 201 ] && [ "$(json '.id > 0')" = 0 ]; echo $?) "$code $body"
+req -H 'Cookie: keta_session=0000000000000000000000000000000000000000000000000000000000000000' "$U/api/v1/me"
+check "forged cookie 401" $([ "$code" = 401 ]; echo $?) "$code $body"
+
+# ---- the role-by-route matrix -------------------------------------------------------------------------
+"$keta" serve --routes | grep -v ' public ' | grep -E ' /api/v1/(login|logout|me|patients|sessions|audit)' > "$tmp/routes"
+check "clinic routes listed" $([ "$(wc -l < "$tmp/routes")" -ge 12 ]; echo $?) "$(cat "$tmp/routes")"
+body_for() { # METHOD PATTERN
+    case "$2" in
+        /api/v1/patients) echo '{"mrn":"T-'"$(date +%s%N)"'","given_name":"Test","family_name":"Person","birth_date":"1980-01-01","sex":"unknown","weight_kg":70}' ;;
+        */weights) echo '{"weight_kg":71}' ;;
+        */vitals) echo '{"systolic_mmhg":128,"diastolic_mmhg":80,"heart_rate_bpm":76,"sedation_moaas":5}' ;;
+        */notes|*/integration-notes) echo '{"body":"matrix test note"}' ;;
+        *) echo '' ;;
+    esac
+}
+declare -A role_of=([admin]=admin [frontdesk]=front_desk [nurse]=nurse [prescriber]=prescriber [therapist]=therapist [patient]=patient)
+while read -r method pattern access bodymax; do
+    path=${pattern//\{id\}/1}
+    data=
+    [ "$method" = POST ] && data=$(body_for "$method" "$pattern")
+    # no session: 401 and an audit entry
+    before=$(refusals)
+    if [ -n "$data" ]; then
+        req -X "$method" -H 'Content-Type: application/json' --data-binary "$data" "$U$path"
+    else
+        req -X "$method" "$U$path"
+    fi
+    check "$method $pattern without a session: 401" $([ "$code" = 401 ]; echo $?) "$code $body"
+    check "$method $pattern 401 audited" $([ "$(refusals)" = $((before + 1)) ]; echo $?) "$before -> $(refusals)"
+    for u in $users; do
+        [ "$pattern" = /api/v1/logout ] && [[ ,$access, == *,${role_of[$u]},* ]] && continue # tested below
+        [ "$method" = POST ] && data=$(body_for "$method" "$pattern")
+        before=$(refusals)
+        as "$u" "$method" "$path" "$data"
+        if [[ ,$access, == *,${role_of[$u]},* ]]; then
+            check "$method $pattern as $u: 2xx" $([[ $code == 2?? ]]; echo $?) "$code $body"
+        else
+            check "$method $pattern as $u: 403" $([ "$code" = 403 ]; echo $?) "$code $body"
+            check "$method $pattern as $u: audited" $([ "$(refusals)" = $((before + 1)) ] && [ "$(q "SELECT actor || ' ' || action || ' ' || outcome FROM audit_entry ORDER BY seq DESC LIMIT 1")" = "$u http.route failure" ]; echo $?) "$before -> $(refusals) $(q "SELECT actor, action, detail FROM audit_entry ORDER BY seq DESC LIMIT 1")"
+        fi
+    done
+done < "$tmp/routes"
+check "never a 500" $(! jq -e 'select(.status != null and .status >= 500)' "$tmp/log" 2>/dev/null | grep -q .; echo $?) "$(grep '"status":5' "$tmp/log" | head -2)"
+
+# ---- what came back -----------------------------------------------------------------------------------
+as nurse GET /api/v1/sessions/1/vitals
+check "vitals flowsheet: the demo's modelled infusion and the matrix's set" $([ "$code" = 200 ] && [ "$(json 'length >= 9 and (map(.systolic_mmhg) | max) > 122 and (map(.dissociation_cadss // 0) | max) > 0')" = 0 ]; echo $?) "$code ${body:0:300}"
+as therapist POST /api/v1/patients/1/integration-notes '{"body":"restricted text 7f3a"}'
+as therapist GET /api/v1/patients/1/integration-notes
+check "therapist reads integration notes" $([ "$code" = 200 ] && [ "$(json 'map(.body) | index("restricted text 7f3a") != null')" = 0 ]; echo $?) "$code ${body:0:300}"
+as nurse GET /api/v1/patients/1/notes
+check "clinical notes hold no integration note" $([ "$code" = 200 ] && [[ $body != *7f3a* ]]; echo $?) "$code ${body:0:300}"
+as patient GET /api/v1/patients/2
+check "a patient may not read another patient" $([ "$code" = 403 ]; echo $?) "$code $body"
+as nurse GET /api/v1/patients/999999
+check "unknown patient 404" $([ "$code" = 404 ]; echo $?) "$code $body"
+as nurse GET /api/v1/patients/abc
+check "bad id 404" $([ "$code" = 404 ]; echo $?) "$code $body"
+as nurse POST /api/v1/sessions/1/vitals '{"systolic_mmhg":400}'
+check "vitals out of range 422 naming the field" $([ "$code" = 422 ] && [ "$(json '.error.field == "/systolic_mmhg"')" = 0 ]; echo $?) "$code $body"
+as admin GET /api/v1/audit/verify
+check "audit chain intact after all that" $([ "$code" = 200 ] && [ "$(json '.intact == true and .problems == 0')" = 0 ]; echo $?) "$code $body"
+
+# ---- logout ---------------------------------------------------------------------------------------------
+as nurse POST /api/v1/logout
+check "logout" $([ "$code" = 200 ] && [[ $(header Set-Cookie) == *Max-Age=0* ]]; echo $?) "$code $(header Set-Cookie)"
+req -b "$tmp/jar.nurse" "$U/api/v1/me"
+check "session gone after logout" $([ "$code" = 401 ]; echo $?) "$code $body"
+check "logout audited" $([ "$(q "SELECT count(*) FROM audit_entry WHERE action = 'auth.logout' AND actor = 'nurse'")" -ge 1 ]; echo $?) ""
+stop_server
+
+# ---- session expiry; login rate limiting ------------------------------------------------------------
+start_server --idle-timeout 2
+login prescriber "$(pw prescriber)"
+req -b "$tmp/jar.prescriber" "$U/api/v1/me"
+check "fresh session works" $([ "$code" = 200 ]; echo $?) "$code"
+sleep 1.2
+req -b "$tmp/jar.prescriber" "$U/api/v1/me"
+check "use keeps it alive" $([ "$code" = 200 ]; echo $?) "$code"
+sleep 1.2
+req -b "$tmp/jar.prescriber" "$U/api/v1/me"
+check "still alive within the idle time" $([ "$code" = 200 ]; echo $?) "$code"
+sleep 2.5
+req -b "$tmp/jar.prescriber" "$U/api/v1/me"
+check "idle session logged off: 401" $([ "$code" = 401 ]; echo $?) "$code $body"
+check "expiry audited" $([ "$(q "SELECT count(*) FROM audit_entry WHERE action = 'auth.session_expired' AND actor = 'prescriber'")" = 1 ]; echo $?) ""
+
+for i in 1 2 3 4 5; do login therapist "wrong-password-$i"; done
+check "5th failure still 401" $([ "$code" = 401 ]; echo $?) "$code $body"
+login therapist "$(pw therapist)" --interface 127.0.0.3
+check "username limit: 429 even with the right password from elsewhere" $([ "$code" = 429 ] && [ "$(json '.error.code == "rate_limited"')" = 0 ] && [ "$(header Retry-After)" -gt 0 ]; echo $?) "$code $body $(header Retry-After)"
+login admin "$(pw admin)"
+check "address limit: 429 for another user from the same address" $([ "$code" = 429 ]; echo $?) "$code $body"
+login admin "$(pw admin)" --interface 127.0.0.4
+check "another user from another address: 200" $([ "$code" = 200 ]; echo $?) "$code $body"
+check "rate-limited logins audited" $([ "$(q "SELECT count(*) FROM audit_entry WHERE action = 'auth.login' AND outcome = 'failure' AND detail LIKE '%too many%'")" -ge 2 ]; echo $?) ""
+stop_server
+
+"$keta" serve --listen 127.0.0.1:0 --db "$tmp/nosuch.db" > /dev/null 2>&1
+check "serve --db on a missing file: usage error" $([ $? = 2 ]; echo $?) ""
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
