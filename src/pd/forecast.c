@@ -417,13 +417,13 @@ keta_err keta_pd_forecast(const keta_pd_forecast_request *req, keta_pd_forecast_
     }
 
     /* draws from the Laplace approximation: eta = MAP + L^-T z, Cov = (L L^T)^-1 */
-    pd_rng rng;
-    pd__rng_seed(&rng, req->seed);
+    keta_rng rng;
+    keta_rng_seed(&rng, req->seed);
     int crossed = 0;
     for (int k = 0; k < ns; k++) {
         double z[NETA], eta[NETA];
         for (int j = 0; j < NETA; j++)
-            z[j] = pd__rng_normal(&rng);
+            z[j] = keta_rng_normal(&rng);
         for (int i = NETA - 1; i >= 0; i--) { /* back substitution with L^T */
             double s = z[i];
             for (int j = i + 1; j < NETA; j++)

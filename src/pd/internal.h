@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "keta/pd.h"
+#include "keta/rng.h"
 
 /* E(X) of the response model; x50h is x50^hill. */
 double pd__drug_effect(const keta_pd_response_params *p, double x, double x50h);
@@ -41,17 +42,6 @@ typedef double (*pd_objective)(const double *x, void *ctx);
    Returns the number of evaluations. No allocation. */
 int pd__nelder_mead(pd_objective f, void *ctx, int n, double *x, const double *step, int max_evals,
                     double ftol, double *fmin);
-
-/* ---- seeded PRNG (xoshiro256** seeded by splitmix64); rand() is banned ------------------- */
-typedef struct pd_rng {
-    uint64_t s[4];
-    double spare;
-    bool has_spare;
-} pd_rng;
-void pd__rng_seed(pd_rng *r, uint64_t seed);
-uint64_t pd__rng_next(pd_rng *r);
-double pd__rng_uniform(pd_rng *r); /* in (0, 1) */
-double pd__rng_normal(pd_rng *r);  /* standard normal */
 
 /* ---- virtual re-runs of the calibration trials (trials.c) --------------------------------- */
 

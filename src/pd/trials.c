@@ -12,61 +12,6 @@
 
 #include "internal.h"
 
-/* ---- PRNG: xoshiro256** seeded by splitmix64 (Blackman & Vigna), Box-Muller normals --------- */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-void pd__rng_seed(pd_rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&seed);
-    r->has_spare = false;
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-uint64_t pd__rng_next(pd_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-double pd__rng_uniform(pd_rng *r)
-{
-    /* 53 random bits in (0, 1) */
-    return ((double)(pd__rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-double pd__rng_normal(pd_rng *r)
-{
-    if (r->has_spare) {
-        r->has_spare = false;
-        return r->spare;
-    }
-    double u = pd__rng_uniform(r), v = pd__rng_uniform(r);
-    double m = sqrt(-2.0 * log(u));
-    r->spare = m * sin(2.0 * M_PI * v);
-    r->has_spare = true;
-    return m * cos(2.0 * M_PI * v);
-}
-
 /* ---- trial designs ------------------------------------------------------------------------ */
 
 #define DAY  1440.0
@@ -88,17 +33,18 @@ static double median_time(double *t, size_t n)
     return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
 }
 
-static void draw_patient(const keta_pd_response_typical *typ, pd_rng *r, keta_pd_response_params *p)
+static void draw_patient(const keta_pd_response_typical *typ, keta_rng *r,
+                         keta_pd_response_params *p)
 {
     double eta[KETA_PD_RESPONSE_N_ETA];
     for (int k = 0; k < KETA_PD_RESPONSE_N_ETA; k++)
-        eta[k] = pd__rng_normal(r);
+        eta[k] = keta_rng_normal(r);
     keta_pd_response_individual(typ, eta, p);
 }
 
 /* Case 15: one 0.5 mg/kg infusion against an active placebo; latent means at fixed times. */
 static void trial_single(const keta_pd_response_typical *typ, const pd_trial_exposures *ex, int n,
-                         pd_rng *r, pd_trial_results *out)
+                         keta_rng *r, pd_trial_results *out)
 {
     enum { NT = 10 * 24 + 1 };
     static const double mark_h[] = {2, 24, 72, 120, 168, 192};
@@ -115,7 +61,7 @@ static void trial_single(const keta_pd_response_typical *typ, const pd_trial_exp
         keta_pd_response_simulate(&p, &ket, 1, times, NT, score, NULL, NULL);
         for (int i = 0; i < NT; i++)
             sum_k[i] += score[i] - p.baseline;
-        double obs = score[24] + typ->sigma_madrs * pd__rng_normal(r);
+        double obs = score[24] + typ->sigma_madrs * keta_rng_normal(r);
         responders += obs <= 0.5 * p.baseline;
         keta_pd_response_simulate(&p, &pla, 1, times, NT, score, NULL, NULL);
         for (int i = 0; i < NT; i++)
@@ -138,7 +84,7 @@ static void trial_single(const keta_pd_response_typical *typ, const pd_trial_exp
    Psychiatry); response at day 12 (24 h after the last, one observed score); relapse of the
    responders = first time the latent score is above 50% of baseline, followed 83 days. */
 static void trial_six(const keta_pd_response_typical *typ, const pd_trial_exposures *ex, int n,
-                      pd_rng *r, pd_trial_results *out, double *relapse_buf)
+                      keta_rng *r, pd_trial_results *out, double *relapse_buf)
 {
     enum { FOLLOW_D = 83, NT = (12 + FOLLOW_D) * 4 + 1, DAY12 = 12 * 4 };
     static const double days[6] = {0, 2, 4, 7, 9, 11};
@@ -156,7 +102,7 @@ static void trial_six(const keta_pd_response_typical *typ, const pd_trial_exposu
         keta_pd_response_params p;
         draw_patient(typ, r, &p);
         keta_pd_response_simulate(&p, s, 6, times, NT, score, NULL, NULL);
-        double obs = score[DAY12] + typ->sigma_madrs * pd__rng_normal(r);
+        double obs = score[DAY12] + typ->sigma_madrs * keta_rng_normal(r);
         if (obs > 0.5 * p.baseline)
             continue;
         responders++;
@@ -174,7 +120,7 @@ static void trial_six(const keta_pd_response_typical *typ, const pd_trial_exposu
    (weekly for 4 weeks, then every 2 weeks) within 48 weeks. Hazard ratio = ratio of event
    rates per person-time (exponential approximation). */
 static void trial_sustain(const keta_pd_response_typical *typ, const pd_trial_exposures *ex, int n,
-                          pd_rng *r, pd_trial_results *out)
+                          keta_rng *r, pd_trial_results *out)
 {
     enum { MAX_S = 64, MAX_T = 64 };
     double events[2][2] = {{0}}, person[2][2] = {{0}}, count[2][2] = {{0}};
@@ -205,10 +151,10 @@ static void trial_sustain(const keta_pd_response_typical *typ, const pd_trial_ex
             keta_pd_response_simulate(&p, s, (size_t)ns, times, (size_t)nt, score, NULL, NULL);
             /* one set of observation noise per patient and time, shared by the arms up to the
                randomisation so both arms select the same patients */
-            pd_rng noise = *r;
+            keta_rng noise = *r;
             double obs[MAX_T];
             for (int i = 0; i < nt; i++)
-                obs[i] = score[i] + typ->sigma_madrs * pd__rng_normal(&noise);
+                obs[i] = score[i] + typ->sigma_madrs * keta_rng_normal(&noise);
             int remit = 0;
             for (int i = 0; i < 4; i++)
                 remit += obs[i] <= 12;
@@ -237,7 +183,7 @@ static void trial_sustain(const keta_pd_response_typical *typ, const pd_trial_ex
         }
         /* advance the stream past the noise used above, same amount for every patient */
         for (int i = 0; i < MAX_T; i++)
-            (void)pd__rng_normal(r);
+            (void)keta_rng_normal(r);
     }
     for (int g = 0; g < 2; g++) {
         double rate_c = person[g][0] > 0 ? events[g][0] / person[g][0] : 0;
@@ -251,7 +197,7 @@ static void trial_sustain(const keta_pd_response_typical *typ, const pd_trial_ex
 
 /* Singh 2016: 0.5 mg/kg twice weekly (days 0, 3, 7, 10, 14) against placebo, change at day 15. */
 static void trial_singh(const keta_pd_response_typical *typ, const pd_trial_exposures *ex, int n,
-                        pd_rng *r, pd_trial_results *out)
+                        keta_rng *r, pd_trial_results *out)
 {
     static const double days[5] = {0, 3, 7, 10, 14};
     keta_pd_exposure s[5], pl[5];
@@ -274,7 +220,7 @@ static void trial_singh(const keta_pd_response_typical *typ, const pd_trial_expo
 
 /* Daly 2018 (esketamine, one dose) change at 24 h for 28, 56 and 84 mg. */
 static void trial_daly(const keta_pd_response_typical *typ, const pd_trial_exposures *ex, int n,
-                       pd_rng *r, pd_trial_results *out)
+                       keta_rng *r, pd_trial_results *out)
 {
     const double auc[3] = {ex->esk_28_mg, ex->esk_56_mg, ex->esk_84_mg};
     double t = 24 * HOUR, sum[3] = {0};
@@ -325,26 +271,26 @@ keta_err pd__trials_run(const keta_pd_response_typical *typ, const pd_trial_expo
     double *buf = keta_malloc(sizeof *buf * (size_t)(n > 0 ? n : 1));
     if (buf == NULL)
         return keta_error_set(err, KETA_ENOMEM, "", "out of memory for the trial");
-    pd_rng r;
+    keta_rng r;
     /* one stream per trial, so fitting one trial does not move another's draws */
     if (which & PD_TRIAL_SINGLE) {
-        pd__rng_seed(&r, seed ^ 0x15);
+        keta_rng_seed(&r, seed ^ 0x15);
         trial_single(typ, ex, n, &r, out);
     }
     if (which & PD_TRIAL_SIX) {
-        pd__rng_seed(&r, seed ^ 0x16);
+        keta_rng_seed(&r, seed ^ 0x16);
         trial_six(typ, ex, n, &r, out, buf);
     }
     if (which & PD_TRIAL_SUSTAIN) {
-        pd__rng_seed(&r, seed ^ 0x18);
+        keta_rng_seed(&r, seed ^ 0x18);
         trial_sustain(typ, ex, n, &r, out);
     }
     if (which & PD_TRIAL_SINGH) {
-        pd__rng_seed(&r, seed ^ 0x20);
+        keta_rng_seed(&r, seed ^ 0x20);
         trial_singh(typ, ex, n, &r, out);
     }
     if (which & PD_TRIAL_DALY) {
-        pd__rng_seed(&r, seed ^ 0x21);
+        keta_rng_seed(&r, seed ^ 0x21);
         trial_daly(typ, ex, n, &r, out);
     }
     keta_free(buf);

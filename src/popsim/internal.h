@@ -4,34 +4,16 @@
 
 #include "keta/pd.h"
 #include "keta/popsim.h"
+#include "keta/rng.h"
 
 /* ---- random numbers (rng.c) ---- */
-
-/* xoshiro256** state, and the second normal deviate of the last Box-Muller pair. */
-typedef struct popsim_rng {
-    uint64_t s[4];
-    bool has_spare;
-    double spare;
-} popsim_rng;
-
-/* The splitmix64 step: advances *x and returns the next output. */
-uint64_t popsim__splitmix64(uint64_t *x);
 
 /*
  * The stream of patient `index` of a study seeded with `seed`: the index is mixed into the
  * seed (an odd multiplier makes distinct indices distinct) and splitmix64 fills the state, so
  * the stream depends on nothing but (seed, index).
  */
-void popsim__rng_seed(popsim_rng *r, uint64_t seed, uint64_t index);
-
-/* Next 64 bits of xoshiro256**. */
-uint64_t popsim__rng_next(popsim_rng *r);
-
-/* Uniform in (0, 1), never 0 or 1. */
-double popsim__rng_uniform(popsim_rng *r);
-
-/* Standard normal (Box-Muller; the pair's second value is kept for the next call). */
-double popsim__rng_normal(popsim_rng *r);
+void popsim__rng_seed(keta_rng *r, uint64_t seed, uint64_t index);
 
 /* ---- variability (iiv.c) ---- */
 

@@ -344,11 +344,11 @@ typedef struct patient {
 
 static void draw_patient(const popsim_job *job, size_t index, patient *pt)
 {
-    popsim_rng rng;
+    keta_rng rng;
     popsim__rng_seed(&rng, job->s->seed, index);
     double eta[KETA_POPSIM_MAX_IIV + KETA_PD_ACUTE_N_ETA + KETA_PD_RESPONSE_N_ETA];
     for (size_t i = 0; i < job->n_eta; i++)
-        eta[i] = index == SIZE_MAX ? 0 : popsim__rng_normal(&rng); /* SIZE_MAX: the typical */
+        eta[i] = index == SIZE_MAX ? 0 : keta_rng_normal(&rng); /* SIZE_MAX: the typical */
     popsim__individual(&job->iiv, eta, &pt->pk);
     keta_pd_acute_individual(job->acute_typ, eta + job->iiv.n_term, &pt->acute);
     /* the endpoints counted here share the PK engine's effect site (checked at the start):

@@ -42,8 +42,8 @@ static void run_synthetic(int n_patients, uint64_t seed, const double *obs_d, in
     for (int i = 0; i < 6; i++)
         s[i] = (keta_pd_exposure){days[i] * DAY, 302.0};
     const keta_pd_response_typical *typ = keta_pd_response_typical_params();
-    pd_rng rng;
-    pd__rng_seed(&rng, seed);
+    keta_rng rng;
+    keta_rng_seed(&rng, seed);
     static double err_d[1000], err_prior_d[1000];
     enum { NG = (21 + 90) * 24 + 1 };
     static double grid[NG], truth[NG];
@@ -53,7 +53,7 @@ static void run_synthetic(int n_patients, uint64_t seed, const double *obs_d, in
     for (int k = 0; k < n_patients; k++) {
         double eta[KETA_PD_RESPONSE_N_ETA];
         for (int j = 0; j < KETA_PD_RESPONSE_N_ETA; j++)
-            eta[j] = pd__rng_normal(&rng);
+            eta[j] = keta_rng_normal(&rng);
         keta_pd_response_params p;
         keta_pd_response_individual(typ, eta, &p);
         keta_pd_score sc[16];
@@ -62,7 +62,7 @@ static void run_synthetic(int n_patients, uint64_t seed, const double *obs_d, in
             t_obs[i] = obs_d[i] * DAY;
         keta_pd_response_simulate(&p, s, 6, t_obs, (size_t)n_obs, y, NULL, NULL);
         for (int i = 0; i < n_obs; i++) {
-            double v = y[i] + typ->sigma_madrs * pd__rng_normal(&rng);
+            double v = y[i] + typ->sigma_madrs * keta_rng_normal(&rng);
             v = v < 0 ? 0 : v > 60 ? 60 : v;
             sc[i] = (keta_pd_score){KETA_PD_SCALE_MADRS, t_obs[i], v};
         }

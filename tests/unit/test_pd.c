@@ -298,13 +298,13 @@ static void crossing_and_checks(void **state)
 static void rng_reproducible(void **state)
 {
     (void)state;
-    pd_rng a, b;
-    pd__rng_seed(&a, 7);
-    pd__rng_seed(&b, 7);
+    keta_rng a, b;
+    keta_rng_seed(&a, 7);
+    keta_rng_seed(&b, 7);
     double s = 0, s2 = 0;
     for (int i = 0; i < 100000; i++) {
-        double x = pd__rng_normal(&a);
-        assert_true(x == pd__rng_normal(&b));
+        double x = keta_rng_normal(&a);
+        assert_true(x == keta_rng_normal(&b));
         s += x;
         s2 += x * x;
     }

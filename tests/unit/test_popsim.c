@@ -21,12 +21,12 @@
 static void rng_known_answers(void **state)
 {
     (void)state;
-    popsim_rng r = {{1, 2, 3, 4}, false, 0};
-    assert_true(popsim__rng_next(&r) == 11520u);
-    assert_true(popsim__rng_next(&r) == 0u);
-    assert_true(popsim__rng_next(&r) == 1509978240u);
+    keta_rng r = {{1, 2, 3, 4}, false, 0};
+    assert_true(keta_rng_next(&r) == 11520u);
+    assert_true(keta_rng_next(&r) == 0u);
+    assert_true(keta_rng_next(&r) == 1509978240u);
     uint64_t x = 0;
-    assert_true(popsim__splitmix64(&x) == 0xe220a8397b1dcdafu);
+    assert_true(keta_splitmix64(&x) == 0xe220a8397b1dcdafu);
 }
 
 /* Normal deviates: mean 0, variance 1, tails where they belong; distinct patients, distinct
@@ -34,12 +34,12 @@ static void rng_known_answers(void **state)
 static void rng_normal_moments(void **state)
 {
     (void)state;
-    popsim_rng r;
+    keta_rng r;
     popsim__rng_seed(&r, 12345, 0);
     double sum = 0, sq = 0;
     int beyond2 = 0, n = 200000;
     for (int i = 0; i < n; i++) {
-        double z = popsim__rng_normal(&r);
+        double z = keta_rng_normal(&r);
         sum += z;
         sq += z * z;
         beyond2 += fabs(z) > 1.959964;
@@ -47,15 +47,15 @@ static void rng_normal_moments(void **state)
     assert_close(sum / n, 0, 0, 0.01);
     assert_close(sq / n, 1, 0, 0.01);
     assert_close((double)beyond2 / n, 0.05, 0, 0.003);
-    popsim_rng a, b, c;
+    keta_rng a, b, c;
     popsim__rng_seed(&a, 7, 1);
     popsim__rng_seed(&b, 7, 2);
     popsim__rng_seed(&c, 7, 1);
-    uint64_t xa = popsim__rng_next(&a), xb = popsim__rng_next(&b), xc = popsim__rng_next(&c);
+    uint64_t xa = keta_rng_next(&a), xb = keta_rng_next(&b), xc = keta_rng_next(&c);
     assert_true(xa != xb);
     assert_true(xa == xc);
     for (int i = 0; i < 1000; i++) {
-        double u = popsim__rng_uniform(&a);
+        double u = keta_rng_uniform(&a);
         assert_true(u > 0 && u < 1);
     }
 }
@@ -221,11 +221,11 @@ static void histogram_percentiles(void **state)
     enum { N = 20001 };
     static double v[N];
     static uint32_t counts[POPSIM_CONC_BINS];
-    popsim_rng r;
+    keta_rng r;
     popsim__rng_seed(&r, 99, 0);
     memset(counts, 0, sizeof counts);
     for (int i = 0; i < N; i++) {
-        v[i] = 150 * exp(0.8 * popsim__rng_normal(&r));
+        v[i] = 150 * exp(0.8 * keta_rng_normal(&r));
         counts[popsim__conc_bin(v[i])]++;
     }
     qsort(v, N, sizeof v[0], cmp_double);
@@ -267,11 +267,11 @@ static void run_percentiles_match_sorted_reference(void **state)
     double *cp = malloc(sizeof(double) * G * n);
     assert_non_null(cp);
     for (size_t i = 0; i < n; i++) {
-        popsim_rng r;
+        keta_rng r;
         popsim__rng_seed(&r, s.seed, i);
         double eta[KETA_POPSIM_MAX_IIV];
         for (size_t k = 0; k < v.n_term; k++)
-            eta[k] = popsim__rng_normal(&r); /* the PK terms come first in a patient's stream */
+            eta[k] = keta_rng_normal(&r); /* the PK terms come first in a patient's stream */
         popsim_model m;
         popsim__individual(&v, eta, &m);
         keta_pk_request req;
