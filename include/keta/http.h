@@ -153,8 +153,7 @@ keta_err keta_http_reply_header(keta_http_reply *reply, const char *name, const 
  * The HTTP status for a handler's error: EPARSE 400; EINVAL ERANGE ETYPE EKEY ECOUNT ESKIP
  * 422; ENOTFOUND 404 when err names no body field (a path parameter such as an unknown
  * instrument), 422 when it names one (err->field starting with '/'); ETOOBIG 413; ENOMEM
- * 503; and, by name so that codes added by the service layer need no change here,
- * KETA_EAUTH 401, KETA_EDENIED 403, KETA_ECONFLICT 409, KETA_EBUSY 503. Anything else 500.
+ * 503; EAUTH 401; EDENIED 403; ECONFLICT 409; EBUSY 503. Anything else 500.
  */
 unsigned keta_http_status_for(keta_err code, const keta_error *err);
 

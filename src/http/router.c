@@ -283,20 +283,6 @@ void keta__http_reply_error(keta_http_reply *reply, unsigned status, const char 
 /* ---- statuses ---------------------------------------------------------------------------------
  */
 
-/*
- * Codes the service layer adds to the error table (include/keta/core.h) are matched by
- * name, so that this layer builds without them and maps them once they exist.
- */
-static const struct {
-    const char *name;
-    unsigned status;
-} status_by_name[] = {
-    {"KETA_EAUTH", 401},
-    {"KETA_EDENIED", 403},
-    {"KETA_ECONFLICT", 409},
-    {"KETA_EBUSY", 503},
-};
-
 unsigned keta_http_status_for(keta_err code, const keta_error *err)
 {
     switch (code) {
@@ -316,16 +302,18 @@ unsigned keta_http_status_for(keta_err code, const keta_error *err)
         return err != NULL && err->field[0] == '/' ? 422 : 404;
     case KETA_ETOOBIG:
         return 413;
+    case KETA_EAUTH:
+        return 401;
+    case KETA_EDENIED:
+        return 403;
+    case KETA_ECONFLICT:
+        return 409;
     case KETA_ENOMEM:
+    case KETA_EBUSY:
         return 503;
     default:
-        break;
+        return 500;
     }
-    const char *name = keta_errname(code);
-    for (size_t i = 0; i < sizeof status_by_name / sizeof status_by_name[0]; i++)
-        if (strcmp(name, status_by_name[i].name) == 0)
-            return status_by_name[i].status;
-    return 500;
 }
 
 /* ---- route matching ---------------------------------------------------------------------------
