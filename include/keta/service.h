@@ -270,7 +270,7 @@ keta_err keta_service_list_notes(keta_service *svc, const keta_actor *actor, int
                                  keta_error *err);
 
 /* ---- assessments, alerts and dosing holds ------------------------------------------------------
- * Alerts are stored with the policy rule that raised them (keta_alert.rule). Two alert kinds
+ * Alerts are stored with the policy rule that raised them (keta_alert_record.rule). Two alert kinds
  * carry state beyond acknowledge/resolve:
  *   "cssrs_screen_due": a C-SSRS screen is queued (a suicide item at or above its policy
  *       threshold); recording a C-SSRS for the patient resolves it.
@@ -310,7 +310,7 @@ keta_err keta_service_record_assessment(keta_service *svc, const keta_actor *act
 
 /* The patient's unresolved alerts, oldest first (alert.read); audited as one read. */
 keta_err keta_service_list_alerts(keta_service *svc, const keta_actor *actor, int64_t patient_id,
-                                  keta_alert_fn fn, void *ctx, keta_error *err);
+                                  keta_alert_record_fn fn, void *ctx, keta_error *err);
 
 /*
  * Acknowledge or resolve alert_id (alert.manage). KETA_ECONFLICT when it already is; a

@@ -371,7 +371,7 @@ keta_err keta_store_note_list(keta_tx *tx, int64_t patient_id, const char *note_
                               keta_note_fn fn, void *ctx, keta_error *err);
 
 /* An alert: raised by a rule (the clinic policy rule id), acknowledged, resolved. */
-typedef struct keta_alert {
+typedef struct keta_alert_record {
     int64_t id;
     int64_t patient_id;
     int64_t session_id; /* 0 none */
@@ -384,20 +384,21 @@ typedef struct keta_alert {
     int64_t acknowledged_by;
     char resolved_at[KETA_TIME_LEN];
     int64_t resolved_by;
-} keta_alert;
+} keta_alert_record;
 
 /* Insert an alert: patient_id, session_id, kind, rule, detail, raised_at, raised_by. */
-keta_err keta_store_alert_insert(keta_tx *tx, const keta_alert *in, int64_t *id, keta_error *err);
-keta_err keta_store_alert_get(keta_tx *tx, int64_t id, keta_alert *out, keta_error *err);
+keta_err keta_store_alert_insert(keta_tx *tx, const keta_alert_record *in, int64_t *id,
+                                 keta_error *err);
+keta_err keta_store_alert_get(keta_tx *tx, int64_t id, keta_alert_record *out, keta_error *err);
 /* Mark acknowledged (or resolved) at `at` by user `by`; KETA_ECONFLICT if already so. */
 keta_err keta_store_alert_acknowledge(keta_tx *tx, int64_t id, const char *at, int64_t by,
                                       keta_error *err);
 keta_err keta_store_alert_resolve(keta_tx *tx, int64_t id, const char *at, int64_t by,
                                   keta_error *err);
-typedef int (*keta_alert_fn)(void *ctx, const keta_alert *a);
+typedef int (*keta_alert_record_fn)(void *ctx, const keta_alert_record *a);
 /* Unresolved alerts of one patient (0 = every patient), oldest first. */
-keta_err keta_store_alert_list_open(keta_tx *tx, int64_t patient_id, keta_alert_fn fn, void *ctx,
-                                    keta_error *err);
+keta_err keta_store_alert_list_open(keta_tx *tx, int64_t patient_id, keta_alert_record_fn fn,
+                                    void *ctx, keta_error *err);
 
 /* ---- the audit log -----------------------------------------------------------------------------
  * Append-only and hash-chained: entry n carries prev_hash (the hash of entry n-1, zeros

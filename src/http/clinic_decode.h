@@ -1,6 +1,6 @@
 /*
- * Internal to src/http: the clinic routes' request decoders (clinic.c), apart from
- * internal.h because store.h and instruments.h both name a keta_alert.
+ * Internal to src/http: the clinic routes' request decoders (clinic.c), in their own header
+ * so that fuzz_http can drive them without the server.
  */
 #ifndef KETA_HTTP_CLINIC_DECODE_H
 #define KETA_HTTP_CLINIC_DECODE_H

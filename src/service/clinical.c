@@ -20,7 +20,7 @@ typedef struct open_alerts {
     int64_t id[OPEN_MAX];
 } open_alerts;
 
-static int gather_open(void *ctx, const keta_alert *a)
+static int gather_open(void *ctx, const keta_alert_record *a)
 {
     open_alerts *o = ctx;
     if (o->kind != NULL && strcmp(a->kind, o->kind) != 0)
@@ -41,7 +41,7 @@ static keta_err raise_alert(keta_tx *tx, int64_t patient_id, int64_t session_id,
                             const char *rule, const char *detail, const char *now, raised *r,
                             keta_error *err)
 {
-    keta_alert a = {.patient_id = patient_id, .session_id = session_id};
+    keta_alert_record a = {.patient_id = patient_id, .session_id = session_id};
     (void)snprintf(a.kind, sizeof a.kind, "%s", kind);
     (void)snprintf(a.rule, sizeof a.rule, "%s", rule);
     (void)snprintf(a.detail, sizeof a.detail, "%s", detail);
@@ -255,7 +255,7 @@ out:
  */
 
 keta_err keta_service_list_alerts(keta_service *svc, const keta_actor *actor, int64_t patient_id,
-                                  keta_alert_fn fn, void *ctx, keta_error *err)
+                                  keta_alert_record_fn fn, void *ctx, keta_error *err)
 {
     keta_err rc =
         svc__authorize(svc, actor, KETA_PERM_ALERT_READ, "alert.read", "alert", 0, patient_id, err);
@@ -303,7 +303,7 @@ keta_err keta_service_has_hold(keta_service *svc, const keta_actor *actor, int64
 
 /* Begin as actor on alert_id of a patient within reach; *a is the alert. */
 static keta_err begin_on_alert(keta_service *svc, const keta_actor *actor, int64_t alert_id,
-                               const char *action_name, keta_tx **tx, keta_alert *a,
+                               const char *action_name, keta_tx **tx, keta_alert_record *a,
                                keta_error *err)
 {
     keta_err rc = svc__begin(svc, actor, tx, err);
@@ -326,7 +326,7 @@ static keta_err mark_alert(keta_service *svc, const keta_actor *actor, int64_t a
     if (rc)
         return rc;
     keta_tx *tx;
-    keta_alert a;
+    keta_alert_record a;
     if ((rc = begin_on_alert(svc, actor, alert_id, name, &tx, &a, err)))
         return rc;
     char now[KETA_TIME_LEN];
@@ -377,7 +377,7 @@ keta_err keta_service_lift_hold(keta_service *svc, const keta_actor *actor, int6
         return keta_error_set(err, KETA_ETOOBIG, "/safety_assessment",
                               "a safety assessment has at most %d bytes", KETA_NOTE_MAX - 1);
     keta_tx *tx;
-    keta_alert a;
+    keta_alert_record a;
     if ((rc = begin_on_alert(svc, actor, alert_id, "hold.lift", &tx, &a, err)))
         return rc;
     keta_note note = {.patient_id = a.patient_id,

@@ -127,7 +127,7 @@ typedef struct hold_seen {
     char rule[KETA_CODE_MAX];
 } hold_seen;
 
-static int find_hold(void *ctx, const keta_alert *a)
+static int find_hold(void *ctx, const keta_alert_record *a)
 {
     hold_seen *h = ctx;
     if (strcmp(a->kind, KETA_ALERT_KIND_HOLD) != 0)

@@ -194,7 +194,7 @@ LIST_ADAPTER(assessment, keta_assessment, keta_assessment_fn)
 LIST_ADAPTER(vitals, keta_vitals, keta_vitals_fn)
 LIST_ADAPTER(event, keta_adverse_event, keta_adverse_event_fn)
 LIST_ADAPTER(note, keta_note, keta_note_fn)
-LIST_ADAPTER(alert, keta_alert, keta_alert_fn)
+LIST_ADAPTER(alert, keta_alert_record, keta_alert_record_fn)
 
 static keta_err run_count(keta_tx *tx, store_qid q, int64_t *n, keta_error *err)
 {
@@ -886,7 +886,8 @@ keta_err keta_store_note_list(keta_tx *tx, int64_t patient_id, const char *note_
 /* ---- alerts ------------------------------------------------------------------------------------
  */
 
-keta_err keta_store_alert_insert(keta_tx *tx, const keta_alert *in, int64_t *id, keta_error *err)
+keta_err keta_store_alert_insert(keta_tx *tx, const keta_alert_record *in, int64_t *id,
+                                 keta_error *err)
 {
     keta_err rc;
     store_qid q = Q_ALERT_INSERT;
@@ -905,7 +906,7 @@ keta_err keta_store_alert_insert(keta_tx *tx, const keta_alert *in, int64_t *id,
 
 static void read_alert(keta_tx *tx, store_qid q, void *out)
 {
-    keta_alert *a = out;
+    keta_alert_record *a = out;
     a->id = c_int(tx, q, 0);
     a->patient_id = c_int(tx, q, 1);
     a->session_id = c_int(tx, q, 2);
@@ -920,7 +921,7 @@ static void read_alert(keta_tx *tx, store_qid q, void *out)
     a->resolved_by = c_int(tx, q, 11);
 }
 
-keta_err keta_store_alert_get(keta_tx *tx, int64_t id, keta_alert *out, keta_error *err)
+keta_err keta_store_alert_get(keta_tx *tx, int64_t id, keta_alert_record *out, keta_error *err)
 {
     keta_err rc = keta__st_start(tx, Q_ALERT_GET, err);
     if (rc)
@@ -945,7 +946,7 @@ static keta_err alert_mark(keta_tx *tx, store_qid q, int64_t id, const char *at,
     if (rc != KETA_OK || row)
         return rc;
     /* No row changed: tell a missing alert from one already in that state. */
-    keta_alert a;
+    keta_alert_record a;
     rc = keta_store_alert_get(tx, id, &a, err);
     if (rc != KETA_OK)
         return rc;
@@ -965,10 +966,10 @@ keta_err keta_store_alert_resolve(keta_tx *tx, int64_t id, const char *at, int64
     return alert_mark(tx, Q_ALERT_RESOLVE, id, at, by, "resolved", err);
 }
 
-keta_err keta_store_alert_list_open(keta_tx *tx, int64_t patient_id, keta_alert_fn fn, void *ctx,
-                                    keta_error *err)
+keta_err keta_store_alert_list_open(keta_tx *tx, int64_t patient_id, keta_alert_record_fn fn,
+                                    void *ctx, keta_error *err)
 {
-    keta_alert a;
+    keta_alert_record a;
     keta_err rc = keta__st_start(tx, Q_ALERT_LIST_OPEN, err);
     if (rc)
         return rc;

@@ -1299,10 +1299,10 @@ static void killed_writer_loses_no_acknowledged_write(void **state)
 
 typedef struct alerts_seen {
     int n;
-    keta_alert a[16];
+    keta_alert_record a[16];
 } alerts_seen;
 
-static int keep_alert(void *ctx, const keta_alert *a)
+static int keep_alert(void *ctx, const keta_alert_record *a)
 {
     alerts_seen *s = ctx;
     if (s->n < 16)
@@ -1320,7 +1320,7 @@ static alerts_seen open_alerts(fx *f)
     return s;
 }
 
-static const keta_alert *alert_of_kind(const alerts_seen *s, const char *kind)
+static const keta_alert_record *alert_of_kind(const alerts_seen *s, const char *kind)
 {
     for (int i = 0; i < s->n; i++)
         if (strcmp(s->a[i].kind, kind) == 0)
@@ -1350,8 +1350,8 @@ static void scenario11_phq9_item9_alert(void **state)
     assert_int_equal(r.alerts, 2);
     alerts_seen s = open_alerts(f);
     assert_int_equal(s.n, 2);
-    const keta_alert *flag = alert_of_kind(&s, "suicidal_ideation");
-    const keta_alert *due = alert_of_kind(&s, KETA_ALERT_KIND_CSSRS_DUE);
+    const keta_alert_record *flag = alert_of_kind(&s, "suicidal_ideation");
+    const keta_alert_record *due = alert_of_kind(&s, KETA_ALERT_KIND_CSSRS_DUE);
     assert_non_null(flag);
     assert_non_null(due);
     assert_string_equal(flag->rule, "suicide.phq9_item9_min");
@@ -1428,7 +1428,7 @@ static void scenario12_cssrs_high_holds_dosing(void **state)
     assert_int_equal(keta_service_has_hold(f->svc, &f->nurse, f->patient_id, &held, &err), KETA_OK);
     assert_true(held);
     alerts_seen s = open_alerts(f);
-    const keta_alert *hold = alert_of_kind(&s, KETA_ALERT_KIND_HOLD);
+    const keta_alert_record *hold = alert_of_kind(&s, KETA_ALERT_KIND_HOLD);
     assert_non_null(hold);
     assert_string_equal(hold->rule, "suicide.cssrs_hold_risk");
     int64_t hold_id = hold->id;
