@@ -55,6 +55,21 @@ keta_err keta_json_get_number(const json_t *obj, const char *path, const char *f
                               double max, bool optional, double *out, bool *present,
                               keta_error *err);
 
+/*
+ * A printable copy of an outside string for an error message: at most size - 1 bytes, control
+ * characters and bytes outside printable ASCII shown as '?'. s may be NULL (shown as "").
+ */
+void keta_json_shown(const char *s, char *shown, size_t size);
+
+/*
+ * v must be a string equal to one of names (a NULL-terminated list); its index goes to *out.
+ * where is the JSON pointer for errors, what names the thing ("route", "sex") in them. v NULL
+ * is a missing required field (KETA_EKEY), a non-string KETA_ETYPE, another string
+ * KETA_EINVAL; each message lists the accepted names.
+ */
+keta_err keta_json_choice(const json_t *v, const char *where, const char *what,
+                          const char *const *names, int *out, keta_error *err);
+
 /* A short name of a JSON value's type for messages: "string", "real", "null", ... */
 const char *keta_json_type_name(const json_t *v);
 

@@ -386,7 +386,7 @@ static keta_err decode(const json_t *req, intake *in, keta_error *err)
         char path[32];
         int d = 0;
         (void)snprintf(path, sizeof path, "/diagnoses/%zu", i);
-        rc = clinic__choice_of(json_array_get(dx, i), path, "diagnosis", diagnosis_names, &d, err);
+        rc = keta_json_choice(json_array_get(dx, i), path, "diagnosis", diagnosis_names, &d, err);
         if (rc == KETA_OK)
             in->dx[d] = true;
     }

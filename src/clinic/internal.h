@@ -41,9 +41,6 @@ keta_err clinic__get_text(const json_t *obj, const char *path, const char *field
 /* A string that is one of names (NULL-terminated); its index in *out. */
 keta_err clinic__get_choice(const json_t *obj, const char *path, const char *field,
                             const char *const *names, bool optional, int *out, keta_error *err);
-/* The same for a value v at JSON pointer where; what names it in the message ("diagnosis"). */
-keta_err clinic__choice_of(const json_t *v, const char *where, const char *what,
-                           const char *const *names, int *out, keta_error *err);
 keta_err clinic__get_date(const json_t *obj, const char *path, const char *field, bool optional,
                           int64_t *days, bool *present, keta_error *err);
 keta_err clinic__get_datetime(const json_t *obj, const char *path, const char *field, bool optional,

@@ -55,14 +55,6 @@ void clinic__path_index(char *dst, size_t cap, const char *path, const char *key
         dst[cap - 1] = '\0';
 }
 
-static void shown_text(const char *s, char *shown, size_t size)
-{
-    (void)snprintf(shown, size, "%s", s ? s : "");
-    for (char *c = shown; *c; c++)
-        if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f)
-            *c = '?';
-}
-
 /* The member, or an error when it is required and absent. *v NULL when optional and absent. */
 static keta_err member(const json_t *obj, const char *path, const char *field, bool optional,
                        const json_t **v, char *where, size_t cap, keta_error *err)
@@ -115,28 +107,6 @@ keta_err clinic__get_text(const json_t *obj, const char *path, const char *field
     return KETA_OK;
 }
 
-keta_err clinic__choice_of(const json_t *v, const char *where, const char *what,
-                           const char *const *names, int *out, keta_error *err)
-{
-    char list[200] = "";
-    size_t n = 0;
-    for (int i = 0; names[i] != NULL && n < sizeof list; i++)
-        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", names[i]);
-    if (!json_is_string(v))
-        return keta_error_set(err, KETA_ETYPE, where, "expected one of: %s; got %s", list,
-                              keta_json_type_name(v));
-    for (int i = 0; names[i] != NULL; i++) {
-        if (strcmp(json_string_value(v), names[i]) == 0) {
-            *out = i;
-            return KETA_OK;
-        }
-    }
-    char shown[48];
-    shown_text(json_string_value(v), shown, sizeof shown);
-    return keta_error_set(err, KETA_EINVAL, where, "unknown %s '%s'; expected one of: %s", what,
-                          shown, list);
-}
-
 keta_err clinic__get_choice(const json_t *obj, const char *path, const char *field,
                             const char *const *names, bool optional, int *out, keta_error *err)
 {
@@ -145,7 +115,7 @@ keta_err clinic__get_choice(const json_t *obj, const char *path, const char *fie
     keta_err rc = member(obj, path, field, optional, &v, where, sizeof where, err);
     if (rc != KETA_OK || v == NULL)
         return rc;
-    return clinic__choice_of(v, where, field, names, out, err);
+    return keta_json_choice(v, where, field, names, out, err);
 }
 
 static keta_err get_time_text(const json_t *obj, const char *path, const char *field, bool optional,
@@ -166,7 +136,7 @@ static keta_err get_time_text(const json_t *obj, const char *path, const char *f
     bool ok = with_time ? clinic__parse_datetime(s, val) : clinic__parse_date(s, val);
     if (!ok) {
         char shown[40];
-        shown_text(s, shown, sizeof shown);
+        keta_json_shown(s, shown, sizeof shown);
         return keta_error_set(err, KETA_ERANGE, where, "expected %s (years %d to %d), got '%s'",
                               format, CLINIC_YEAR_MIN, CLINIC_YEAR_MAX, shown);
     }

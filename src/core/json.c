@@ -246,3 +246,36 @@ keta_err keta_json_push(json_t *arr, json_t *value)
         return KETA_ENOMEM;
     return json_array_append_new(arr, value) == 0 ? KETA_OK : KETA_ENOMEM;
 }
+
+void keta_json_shown(const char *s, char *shown, size_t size)
+{
+    (void)snprintf(shown, size, "%s", s ? s : "");
+    for (char *c = shown; *c; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+            *c = '?';
+}
+
+keta_err keta_json_choice(const json_t *v, const char *where, const char *what,
+                          const char *const *names, int *out, keta_error *err)
+{
+    char list[200] = "";
+    size_t n = 0;
+    for (int i = 0; names[i] != NULL && n < sizeof list; i++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", names[i]);
+    if (v == NULL)
+        return keta_error_set(err, KETA_EKEY, where,
+                              "missing required field '%s'; expected one of: %s", what, list);
+    if (!json_is_string(v))
+        return keta_error_set(err, KETA_ETYPE, where, "expected one of: %s; got %s", list,
+                              keta_json_type_name(v));
+    for (int i = 0; names[i] != NULL; i++) {
+        if (strcmp(json_string_value(v), names[i]) == 0) {
+            *out = i;
+            return KETA_OK;
+        }
+    }
+    char shown[48];
+    keta_json_shown(json_string_value(v), shown, sizeof shown);
+    return keta_error_set(err, KETA_EINVAL, where, "unknown %s '%s'; expected one of: %s", what,
+                          shown, list);
+}

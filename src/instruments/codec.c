@@ -16,10 +16,7 @@ keta_err keta__unknown_instrument(const char *id, keta_error *err)
         n += (size_t)snprintf(list + n, n < sizeof list ? sizeof list - n : 0, "%s%s",
                               i ? ", " : "", keta_instrument_at(i)->id);
     char shown[40];
-    (void)snprintf(shown, sizeof shown, "%s", id ? id : "");
-    for (char *c = shown; *c; c++)
-        if ((unsigned char)*c < 0x20)
-            *c = '?';
+    keta_json_shown(id, shown, sizeof shown);
     return keta_error_set(err, KETA_ENOTFOUND, "instrument",
                           "unknown instrument '%s'; expected one of: %s", shown, list);
 }

@@ -9,14 +9,6 @@
 
 #include "internal.h"
 
-static void shown_text(const char *s, char *shown, size_t size)
-{
-    (void)snprintf(shown, size, "%s", s ? s : "");
-    for (char *c = shown; *c; c++)
-        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-            *c = '?';
-}
-
 /* A string member that must be one of names; its index in *out. */
 static keta_err get_choice(const json_t *obj, const char *path, const char *field,
                            const char *const *names, bool optional, int *out, keta_error *err)
@@ -24,31 +16,9 @@ static keta_err get_choice(const json_t *obj, const char *path, const char *fiel
     char where[96];
     (void)snprintf(where, sizeof where, "%s/%s", path, field);
     const json_t *v = json_object_get(obj, field);
-    char list[160] = "";
-    size_t n = 0;
-    for (int i = 0; names[i] != NULL && n < sizeof list; i++)
-        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", names[i]);
-    if (v == NULL) {
-        if (optional)
-            return KETA_OK;
-        return keta_error_set(err, KETA_EKEY, where,
-                              "missing required field '%s'; expected one "
-                              "of: %s",
-                              field, list);
-    }
-    if (!json_is_string(v))
-        return keta_error_set(err, KETA_ETYPE, where, "expected one of: %s; got %s", list,
-                              keta_json_type_name(v));
-    for (int i = 0; names[i] != NULL; i++) {
-        if (strcmp(json_string_value(v), names[i]) == 0) {
-            *out = i;
-            return KETA_OK;
-        }
-    }
-    char shown[40];
-    shown_text(json_string_value(v), shown, sizeof shown);
-    return keta_error_set(err, KETA_EINVAL, where, "unknown %s '%s'; expected one of: %s", field,
-                          shown, list);
+    if (v == NULL && optional)
+        return KETA_OK;
+    return keta_json_choice(v, where, field, names, out, err);
 }
 
 keta_err pk__unknown_model(const json_t *v, keta_error *err)
@@ -62,7 +32,7 @@ keta_err pk__unknown_model(const json_t *v, keta_error *err)
         return keta_error_set(err, KETA_ETYPE, "/model", "expected a model id (%s), got %s", list,
                               keta_json_type_name(v));
     char shown[40];
-    shown_text(json_string_value(v), shown, sizeof shown);
+    keta_json_shown(json_string_value(v), shown, sizeof shown);
     return keta_error_set(err, KETA_ENOTFOUND, "/model", "unknown model '%s'; expected one of: %s",
                           shown, list);
 }

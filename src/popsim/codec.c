@@ -95,10 +95,7 @@ static keta_err decode_iiv(const json_t *iiv, keta_popsim_study *s, keta_error *
     json_object_foreach((json_t *)iiv, key, v)
     {
         char f[64], shown[24];
-        (void)snprintf(shown, sizeof shown, "%s", key);
-        for (char *c = shown; *c; c++)
-            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-                *c = '?';
+        keta_json_shown(key, shown, sizeof shown);
         (void)snprintf(f, sizeof f, "/iiv/%s", shown);
         popsim_target t = POPSIM_T_SKIP;
         bool logit = false;

@@ -141,6 +141,30 @@ static void json_pointer_escapes_odd_keys(void **state)
     json_decref(v);
 }
 
+/* One decoder for "one of these names", shared by pk, pd, clinic and popsim. */
+static void json_choice_names_the_accepted_values(void **state)
+{
+    (void)state;
+    static const char *const routes[] = {"iv", "im", NULL};
+    keta_error err;
+    int i = -1;
+    json_t *v = json_string("im");
+    assert_int_equal(keta_json_choice(v, "/route", "route", routes, &i, &err), KETA_OK);
+    assert_int_equal(i, 1);
+    json_decref(v);
+    v = json_string("nasal\x01\xc3\xa9");
+    assert_int_equal(keta_json_choice(v, "/route", "route", routes, &i, &err), KETA_EINVAL);
+    assert_string_equal(err.field, "/route");
+    assert_string_equal(err.message, "unknown route 'nasal\?\?\?'; expected one of: iv, im");
+    json_decref(v);
+    v = json_integer(3);
+    assert_int_equal(keta_json_choice(v, "/route", "route", routes, &i, &err), KETA_ETYPE);
+    json_decref(v);
+    assert_int_equal(keta_json_choice(NULL, "/route", "route", routes, &i, &err), KETA_EKEY);
+    assert_string_equal(err.message, "missing required field 'route'; expected one of: iv, im");
+    assert_int_equal(i, 1); /* untouched on error */
+}
+
 static void json_dump_prints_short_reals(void **state)
 {
     (void)state;
@@ -161,6 +185,7 @@ int main(void)
         cmocka_unit_test(json_keys_and_fields),
         cmocka_unit_test(json_pointer_escapes_odd_keys),
         cmocka_unit_test(json_dump_prints_short_reals),
+        cmocka_unit_test(json_choice_names_the_accepted_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
