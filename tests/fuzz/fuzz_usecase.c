@@ -28,6 +28,21 @@ static keta_store *store;
 static keta_service *svc;
 static keta_actor actors[KETA_ROLE_COUNT];
 static size_t n_usecases;
+static char dir[] = "/tmp/keta-fuzz-usecase-XXXXXX";
+
+/* The clinic's files go with the process. */
+static void remove_clinic(void)
+{
+    static const char *const files[] = {"clinic.db", "clinic.db-wal", "clinic.db-shm"};
+    char path[96];
+    keta_service_close(svc);
+    keta_store_close(store);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        (void)snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        (void)remove(path);
+    }
+    (void)remove(dir);
+}
 
 static void must(keta_err rc, const keta_error *err, const char *what)
 {
@@ -40,8 +55,7 @@ static void must(keta_err rc, const keta_error *err, const char *what)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    char dir[] = "/tmp/keta-fuzz-usecase-XXXXXX";
-    if (mkdtemp(dir) == NULL)
+    if (mkdtemp(dir) == NULL || atexit(remove_clinic) != 0)
         abort();
     char path[64];
     (void)snprintf(path, sizeof path, "%s/clinic.db", dir);
@@ -60,7 +74,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
          "bootstrap");
     actors[KETA_ROLE_ADMIN] = admin;
     static const char *const names[KETA_ROLE_COUNT] = {"frontdesk", "nurse", "prescriber",
-                                                       "therapist", "", "patient"};
+                                                       "therapist", "",      "patient"};
     for (int r = 0; r < KETA_ROLE_COUNT; r++) {
         if (r == KETA_ROLE_ADMIN)
             continue;
@@ -118,8 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0; /* the router answers 400 before the use case */
         }
         call.body = body;
-    } else if (uc->query != NULL && uc->query[0] != NULL &&
-               strlen(text) < KETA_USECASE_QUERY_MAX) {
+    } else if (uc->query != NULL && uc->query[0] != NULL && strlen(text) < KETA_USECASE_QUERY_MAX) {
         call.query[0] = text;
     }
     keta_error_clear(&err);
