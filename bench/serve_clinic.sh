@@ -11,7 +11,8 @@
 # RSS under load (sampled mid-run) and its peak. Release build; every write lands in the
 # database, so a run leaves thousands of rows (the database is thrown away).
 # Usage: bench/serve_clinic.sh [SECONDS_PER_RUN] [CONNECTIONS] [sqlite|postgresql|both]
-# KETA_BIN=path uses that keta instead of building one.
+# KETA_BIN=path uses that keta instead of building one; KETA_THREADS=N gives keta serve
+# --threads N (default one worker per core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
@@ -56,7 +57,7 @@ else
 fi
 "$KETA_BIN" demo --db "$DB" > "$work/demo.json"
 pw() { jq -r --arg u "$1" '.logins[] | select(.username == $u) | .password' "$work/demo.json"; }
-"$KETA_BIN" serve --listen 127.0.0.1:0 --db "$DB" --max-connections 1024 --per-ip 1024 \
+"$KETA_BIN" serve --listen 127.0.0.1:0 --db "$DB" --max-connections 1024 --per-ip 1024 ${KETA_THREADS:+--threads "$KETA_THREADS"} \
     > "$work/out" 2> "$work/log" &
 pid=$!
 for _ in $(seq 100); do grep -q 'serving on' "$work/out" && break; sleep 0.1; done
