@@ -65,6 +65,9 @@ static int setup(const char *db)
     keta_store *store = NULL;
     keta_service *svc = NULL;
     keta_actor admin, front, prescriber;
+    memset(&admin, 0, sizeof admin);
+    memset(&front, 0, sizeof front);
+    memset(&prescriber, 0, sizeof prescriber);
     int64_t patient_id = 0, course_id = 0, session_id = 0;
     keta_err rc = open_all(db, true, &store, &svc, &err);
     if (rc == KETA_OK)
