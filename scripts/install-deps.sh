@@ -17,6 +17,8 @@ packages=(
     # jq: scripts/pk-validation.sh and tests/http read answers with it
     # HTTP tests (tests/http) and the server benchmark (bench/, not CI)
     curl jq wrk
+    # tests/http/nginx_test.sh: keta behind nginx with TLS (docs/nginx.md)
+    nginx openssl
     # documentation
     scdoc mandoc
 )

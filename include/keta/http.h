@@ -206,6 +206,14 @@ typedef struct keta_http_config {
     size_t body_budget;       /* bytes of request bodies held at once, all connections */
     size_t static_max;        /* largest static file served, bytes */
     int log_fd;               /* where the JSON-lines log goes */
+    /*
+     * Behind a reverse proxy on the same host: the name of the header in which the proxy
+     * puts the client's address (e.g. "X-Real-IP"). It is believed only on connections from
+     * a loopback address and only when it holds one literal IPv4 or IPv6 address; then it is
+     * the request's client (login rate limits per address, the access log). NULL: always
+     * the socket's peer.
+     */
+    const char *client_header;
     /* Route tables, each ending with a zeroed entry; matched in order; NULL ends the list. */
     const keta_http_route *tables[KETA_HTTP_MAX_TABLES + 1];
     keta_http_authenticate_fn authenticate;

@@ -70,6 +70,7 @@ int keta_cmd_serve(int argc, char **argv)
                                          {"db", required_argument, NULL, 'b'},
                                          {"idle-timeout", required_argument, NULL, 'I'},
                                          {"secure-cookie", no_argument, NULL, 's'},
+                                         {"behind-proxy", no_argument, NULL, 'P'},
                                          {NULL, 0, NULL, 0}};
     const keta_cmd *self = keta_cli_find("serve");
     keta_http_config cfg;
@@ -116,6 +117,12 @@ int keta_cmd_serve(int argc, char **argv)
             break;
         case 's':
             copt.secure_cookie = true;
+            break;
+        case 'P':
+            /* Behind a TLS reverse proxy on this host (docs/nginx.md): the cookie only
+               over HTTPS, and the client's address from the proxy's X-Real-IP. */
+            copt.secure_cookie = true;
+            cfg.client_header = "X-Real-IP";
             break;
         default:
             bad = 1;

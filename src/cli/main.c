@@ -94,7 +94,7 @@ const keta_cmd keta_cli_commands[] = {
     {"serve", keta_cmd_serve, "run the clinic server (HTTP JSON API and web app)",
      "keta serve [--listen ADDRESS:PORT] [--web DIR] [--threads N] [--max-connections N]\n"
      "       [--per-ip N] [--timeout S] [--drain S] [--db PATH|URL] [--idle-timeout S]\n"
-     "       [--secure-cookie] | keta serve --routes",
+     "       [--secure-cookie] [--behind-proxy] | keta serve --routes",
      "Serves the JSON API under /api/v1/ (described by /api/v1/openapi.yaml and\n"
      "docs/openapi.yaml) and, with --web, the static files of DIR. Listens on\n"
      "127.0.0.1:8080 unless --listen says otherwise (port 0 picks a free port; the address\n"
@@ -111,11 +111,15 @@ const keta_cmd keta_cli_commands[] = {
      "--routes prints the route table (METHOD PATTERN ACCESS BODY_MAX) and exits.\n\n"
      "With --db (or KETA_DB) the clinic routes answer too: POST /api/v1/login takes\n"
      "{username, password} and sets an HttpOnly SameSite=Strict session cookie (Secure with\n"
-     "--secure-cookie, behind a TLS proxy) and answers the CSRF token, which every POST\n"
+     "--secure-cookie) and answers the CSRF token, which every POST\n"
      "must carry as X-CSRF-Token (403 otherwise). Sessions are kept in the server's memory\n"
      "(lost on restart); one unused for --idle-timeout seconds (default 900) is logged off.\n"
      "5 failed logins for one username or from one address within 5 minutes: 429.\n"
-     "Every refusal (401, 403) is an audit entry.\n\n"
+     "Every 403 is an audit entry, as the user refused; a 401 only when the request\n"
+     "carried a session cookie (expired or forged; at most 10 per address per 5 minutes).\n\n"
+     "--behind-proxy: behind a TLS reverse proxy on this host (docs/nginx.md): implies\n"
+     "--secure-cookie and takes the client's address (login limits, access log) from the\n"
+     "proxy's X-Real-IP header, believed only on loopback connections.\n\n"
      "  keta serve --listen 127.0.0.1:8080 --web web --db clinic.db\n\n"
      "Exit status: 0 stopped cleanly; 2 usage or a bad address or directory; 3 cannot\n"
      "listen, or requests were cut off at shutdown.\n"},

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -40,10 +41,18 @@ typedef struct session {
 } session;
 
 typedef struct limit_slot {
-    char key[LIMIT_KEY_MAX]; /* "u:name" or "i:address"; "" free */
+    char key[LIMIT_KEY_MAX]; /* "u:name", "i:address" (logins), "a:address" (401 audit); "" free */
     unsigned failures;
+    unsigned unrecorded; /* "a:" slots: refusals not audited since the last entry */
     int64_t window_start_ms;
 } limit_slot;
+
+/*
+ * Audited 401s (a session cookie that names no live session) per client address per
+ * login window (login_window_s); past that they are counted and the next audited one says
+ * how many were left out. A 401 without a session cookie is not audited at all.
+ */
+#define UNAUTH_AUDIT_MAX 10u
 
 struct keta_http_clinic {
     keta_service *svc;
@@ -234,6 +243,16 @@ static void release(void *ctx, keta_http_principal *who)
     who->data = NULL;
 }
 
+static bool unauth_audit_quota(keta_http_clinic *c, const char *client, unsigned *unrecorded);
+
+/*
+ * Audit a refusal. 403 (an authenticated user, a role the route does not allow): always,
+ * as that user. 401 (no live session): only when the request offered a session cookie
+ * (expired, logged out or forged), at most UNAUTH_AUDIT_MAX per address per login window;
+ * a request with no session cookie has no user and no patient to attribute and is left to
+ * the access log (status, route pattern, request id), so anonymous requests cannot grow
+ * the append-only audit log (docs/ARCHITECTURE.md, "Audit of refusals").
+ */
 static void on_denied(void *ctx, const keta_http_request *req, const keta_http_principal *who,
                       unsigned status)
 {
@@ -241,9 +260,19 @@ static void on_denied(void *ctx, const keta_http_request *req, const keta_http_p
     if (who == NULL && status == 403)
         return; /* a CSRF refusal: audited by the authenticator, as its user */
     const caller *cl = who != NULL ? who->data : NULL;
-    char why[160];
-    (void)snprintf(why, sizeof why, "%u %s %s", status, keta_http_request_method(req),
-                   keta_http_request_pattern(req));
+    unsigned unrecorded = 0;
+    if (cl == NULL && status == 401) {
+        if (!token_shape(keta_http_request_cookie(req, COOKIE_NAME)))
+            return;
+        if (!unauth_audit_quota(c, keta_http_request_client(req), &unrecorded))
+            return;
+    }
+    char why[200];
+    int n = snprintf(why, sizeof why, "%u %s %s", status, keta_http_request_method(req),
+                     keta_http_request_pattern(req));
+    if (cl == NULL && status == 401 && n > 0 && (size_t)n < sizeof why)
+        (void)snprintf(why + n, sizeof why - (size_t)n,
+                       " (no live session for the cookie; %u earlier not recorded)", unrecorded);
     keta_error err;
     keta_error_clear(&err);
     (void)keta_service_refuse(c->svc, cl != NULL ? &cl->actor : NULL, "http.route", "route", 0, 0,
@@ -295,6 +324,7 @@ static limit_slot *limit_find(keta_http_clinic *c, const char *key, int64_t now,
         return NULL;
     (void)snprintf(oldest->key, sizeof oldest->key, "%s", key);
     oldest->failures = 0;
+    oldest->unrecorded = 0;
     oldest->window_start_ms = now;
     return oldest;
 }
@@ -320,6 +350,33 @@ static void limit_fail(keta_http_clinic *c, const char *key, int64_t now)
     if (s != NULL)
         s->failures++;
     pthread_mutex_unlock(&c->lock);
+}
+
+/*
+ * May a 401 from client be audited now? True for the first UNAUTH_AUDIT_MAX in a window,
+ * with *unrecorded the refusals left out before it (then reset); false past that (counted).
+ */
+static bool unauth_audit_quota(keta_http_clinic *c, const char *client, unsigned *unrecorded)
+{
+    char key[LIMIT_KEY_MAX];
+    (void)snprintf(key, sizeof key, "a:%s", client);
+    bool ok = true;
+    *unrecorded = 0;
+    pthread_mutex_lock(&c->lock);
+    limit_slot *s = limit_find(c, key, now_ms(), true);
+    if (s != NULL) {
+        if (s->failures < UNAUTH_AUDIT_MAX) {
+            s->failures++;
+            *unrecorded = s->unrecorded;
+            s->unrecorded = 0;
+        } else {
+            ok = false;
+            if (s->unrecorded < UINT_MAX)
+                s->unrecorded++;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return ok;
 }
 
 static void limit_clear(keta_http_clinic *c, const char *key, int64_t now)

@@ -304,12 +304,26 @@ static void client_address(exchange *x)
     if (ci == NULL || ci->client_addr == NULL)
         return;
     const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        (void)inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-                        x->req.client, sizeof x->req.client);
-    else if (sa->sa_family == AF_INET6)
-        (void)inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                        x->req.client, sizeof x->req.client);
+    bool loopback = false;
+    if (sa->sa_family == AF_INET) {
+        const struct in_addr *a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+        loopback = (ntohl(a->s_addr) >> 24) == 127;
+        (void)inet_ntop(AF_INET, a, x->req.client, sizeof x->req.client);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        loopback = IN6_IS_ADDR_LOOPBACK(a);
+        (void)inet_ntop(AF_INET6, a, x->req.client, sizeof x->req.client);
+    }
+    /* The proxy's word for the client, on loopback only, and only a literal address. */
+    const char *name = x->srv->cfg.client_header;
+    if (name == NULL || !loopback)
+        return;
+    const char *v = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, name);
+    unsigned char bin[sizeof(struct in6_addr)];
+    if (v == NULL || strlen(v) >= sizeof x->req.client)
+        return;
+    if (inet_pton(AF_INET, v, bin) == 1 || inet_pton(AF_INET6, v, bin) == 1)
+        (void)snprintf(x->req.client, sizeof x->req.client, "%s", v);
 }
 
 /* Who is calling a non-public route? 0 when allowed, else the refusal's status (answered). */
