@@ -111,7 +111,8 @@ struct store_conn {
     keta_store *store;
     keta_tx tx;
     bool in_tx;
-    bool broken; /* lost or in an unknown state: close it instead of reusing it */
+    bool broken;       /* lost or in an unknown state: close it instead of reusing it */
+    bool holds_writer; /* this connection's transaction has the SQLite writer's turn */
 };
 
 struct store_driver {
@@ -152,6 +153,9 @@ struct keta_store {
     store_conn **idle;
     int n_idle;
     int n_open;
+    /* SQLite has one writer at a time: writers take turns here (waiting on cv) instead of
+       polling the file lock with the busy handler's sleeps, which left long latency tails. */
+    bool writer_busy;
 };
 
 /* Take a connection from the pool (or open one), waiting up to the busy timeout. */

@@ -181,9 +181,9 @@ const char *keta_store_kind_name(keta_store_kind kind)
 /* ---- the pool -----------------------------------------------------------------------------------
  */
 
-keta_err keta__store_checkout(keta_store *s, store_conn **out, keta_error *err)
+/* When a wait for the pool or the writer's turn gives up: the busy timeout from now. */
+static struct timespec busy_deadline(const keta_store *s)
 {
-    *out = NULL;
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += s->opt.busy_timeout_ms / 1000;
@@ -192,6 +192,13 @@ keta_err keta__store_checkout(keta_store *s, store_conn **out, keta_error *err)
         deadline.tv_sec++;
         deadline.tv_nsec -= 1000000000L;
     }
+    return deadline;
+}
+
+keta_err keta__store_checkout(keta_store *s, store_conn **out, keta_error *err)
+{
+    *out = NULL;
+    struct timespec deadline = busy_deadline(s);
     pthread_mutex_lock(&s->mu);
     while (s->n_idle == 0 && s->n_open >= s->opt.pool_size) {
         if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT && s->n_idle == 0 &&
@@ -228,6 +235,10 @@ void keta__store_checkin(keta_store *s, store_conn *c)
         c->in_tx = false;
     }
     pthread_mutex_lock(&s->mu);
+    if (c->holds_writer) {
+        c->holds_writer = false;
+        s->writer_busy = false;
+    }
     if (c->broken) {
         s->n_open--;
         pthread_mutex_unlock(&s->mu);
@@ -236,7 +247,34 @@ void keta__store_checkin(keta_store *s, store_conn *c)
     } else {
         s->idle[s->n_idle++] = c;
     }
-    pthread_cond_signal(&s->cv);
+    /* Both pool waiters and writers wait on cv: wake them all, each rechecks. */
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* SQLite: wait for the writer's turn (KETA_EBUSY after the busy timeout). */
+static keta_err take_writer_turn(keta_store *s, keta_error *err)
+{
+    struct timespec deadline = busy_deadline(s);
+    pthread_mutex_lock(&s->mu);
+    while (s->writer_busy) {
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT && s->writer_busy) {
+            pthread_mutex_unlock(&s->mu);
+            return keta_error_set(err, KETA_EBUSY, NULL,
+                                  "another write held the database for %d ms",
+                                  s->opt.busy_timeout_ms);
+        }
+    }
+    s->writer_busy = true;
+    pthread_mutex_unlock(&s->mu);
+    return KETA_OK;
+}
+
+static void give_writer_turn(keta_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->writer_busy = false;
+    pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -247,9 +285,17 @@ keta_err keta_store_begin(keta_store *s, bool write, keta_tx **out, keta_error *
 {
     *out = NULL;
     store_conn *c = NULL;
-    keta_err rc = keta__store_checkout(s, &c, err);
-    if (rc != KETA_OK || c == NULL)
+    bool turn = write && s->drv->kind == KETA_STORE_SQLITE;
+    keta_err rc = turn ? take_writer_turn(s, err) : KETA_OK;
+    if (rc != KETA_OK)
+        return rc;
+    rc = keta__store_checkout(s, &c, err);
+    if (rc != KETA_OK || c == NULL) {
+        if (turn)
+            give_writer_turn(s);
         return rc != KETA_OK ? rc : KETA_EDB;
+    }
+    c->holds_writer = turn; /* given back by keta__store_checkin */
     rc = s->drv->begin(c, write, err);
     if (rc != KETA_OK) {
         keta__store_checkin(s, c);
