@@ -148,9 +148,8 @@ static keta_err find_usable(keta_service *svc, keta_tx *tx, const char *token,
 
 /* Audit a refused use of a link (its own transaction). Keeps rc and err unless the refusal
    could not be written, which is KETA_EDB. */
-static keta_err audit_refusal(keta_service *svc, const char *action,
-                              const keta_self_report_link *l, const char *why, keta_err rc,
-                              keta_error *err)
+static keta_err audit_refusal(keta_service *svc, const char *action, const keta_self_report_link *l,
+                              const char *why, keta_err rc, keta_error *err)
 {
     keta_audit_entry e;
     svc__audit_init(svc, &e, NULL, action, "self_report_link", l->id, l->patient_id);

@@ -102,8 +102,7 @@ keta_err keta_service_set_user_role(keta_service *svc, const keta_actor *actor, 
         return rc;
     if (strcmp(u.role, "patient") == 0)
         rc = keta_error_set(err, KETA_EINVAL, "/role",
-                            "account %s is a patient's own account; it keeps its role",
-                            u.username);
+                            "account %s is a patient's own account; it keeps its role", u.username);
     else if (strcmp(u.role, keta_role_name(role)) == 0)
         rc = keta_error_set(err, KETA_ECONFLICT, "/role", "account %s already has role %s",
                             u.username, u.role);
@@ -233,8 +232,8 @@ keta_err keta_service_open_break_glass(keta_service *svc, const keta_actor *acto
     keta_tx *tx;
     keta_patient p;
     if ((rc = svc__begin(svc, actor, &tx, err)) ||
-        (rc = svc__load_in_scope(svc, tx, actor, patient_id, "break_glass.open", "break_glass",
-                                 &p, err)))
+        (rc = svc__load_in_scope(svc, tx, actor, patient_id, "break_glass.open", "break_glass", &p,
+                                 err)))
         return rc;
     keta_alert_record a = {.patient_id = patient_id, .raised_by = actor->user_id};
     (void)snprintf(a.kind, sizeof a.kind, "break_glass");
@@ -315,8 +314,8 @@ bool svc__break_glass_grants(keta_service *svc, const keta_actor *actor, keta_pe
         return false;
     }
     keta_audit_entry e;
-    svc__audit_init(svc, &e, actor, "break_glass.access", entity != NULL ? entity : "",
-                    entity_id, patient_id);
+    svc__audit_init(svc, &e, actor, "break_glass.access", entity != NULL ? entity : "", entity_id,
+                    patient_id);
     (void)snprintf(e.detail, sizeof e.detail, "break_glass: declaration %lld grants %s for %s",
                    (long long)b.id, keta_permission_name(perm), action != NULL ? action : "");
     return svc__commit_audited(tx, &e, &lerr) == KETA_OK;

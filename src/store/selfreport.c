@@ -134,8 +134,8 @@ keta_err keta_store_self_report_insert(keta_tx *tx, const keta_self_report_link 
     return run_id(tx, q, id, "self-report link", 0, err);
 }
 
-keta_err keta_store_self_report_get(keta_tx *tx, const char *token_hash,
-                                    keta_self_report_link *out, keta_error *err)
+keta_err keta_store_self_report_get(keta_tx *tx, const char *token_hash, keta_self_report_link *out,
+                                    keta_error *err)
 {
     if (!hex64(token_hash))
         return keta_error_set(err, KETA_ENOTFOUND, NULL, "no such self-report link");
