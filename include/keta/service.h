@@ -449,12 +449,27 @@ keta_err keta_self_report_form_json(const keta_self_report_form *f, json_t **out
 keta_err keta_service_list_staff(keta_service *svc, const keta_actor *actor, keta_user_fn fn,
                                  void *ctx, keta_error *err);
 
-/* Disable (active false) or enable an account. KETA_ECONFLICT when it already is so. */
+/* A change to an account: its role, its active flag, or both (in one transaction). */
+typedef struct keta_user_change {
+    bool set_role;
+    keta_role role; /* a staff role: not to or from patient (KETA_EINVAL "/role") */
+    bool set_active;
+    bool active;
+} keta_user_change;
+
+/*
+ * Apply chg to account user_id (user.admin), each change with its own audit entry, all in
+ * one transaction. KETA_ECONFLICT when nothing would change. Sessions of that account end
+ * at their next request (svc__begin checks the role and the active flag).
+ */
+keta_err keta_service_update_user(keta_service *svc, const keta_actor *actor, int64_t user_id,
+                                  const keta_user_change *chg, keta_error *err);
+
+/* Disable (active false) or enable an account (keta_service_update_user). */
 keta_err keta_service_set_user_active(keta_service *svc, const keta_actor *actor, int64_t user_id,
                                       bool active, keta_error *err);
 
-/* Change a staff account's role (not to or from patient: KETA_EINVAL "/role"). Sessions of
-   that account end at their next request (svc__begin checks the role). */
+/* Change a staff account's role (keta_service_update_user). */
 keta_err keta_service_set_user_role(keta_service *svc, const keta_actor *actor, int64_t user_id,
                                     keta_role role, keta_error *err);
 

@@ -24,14 +24,14 @@
 extern "C" {
 #endif
 
-#define KETA_USECASE_MAX_PARAMS 3 /* {name} segments of a path */
-#define KETA_USECASE_MAX_QUERY  4 /* query arguments of one use case */
+#define KETA_USECASE_MAX_PARAMS 3   /* {name} segments of a path */
+#define KETA_USECASE_MAX_QUERY  4   /* query arguments of one use case */
 #define KETA_USECASE_QUERY_MAX  128 /* bytes of one query argument's value */
 
 /* The role bit of keta_role r (KETA_ROLE_BIT(NURSE)), for keta_usecase.roles. */
 #define KETA_ROLE_BIT(r) (1u << KETA_ROLE_##r)
-#define KETA_ROLES_ANY_STAFF                                                            \
-    (KETA_ROLE_BIT(FRONT_DESK) | KETA_ROLE_BIT(NURSE) | KETA_ROLE_BIT(PRESCRIBER) |     \
+#define KETA_ROLES_ANY_STAFF                                                        \
+    (KETA_ROLE_BIT(FRONT_DESK) | KETA_ROLE_BIT(NURSE) | KETA_ROLE_BIT(PRESCRIBER) | \
      KETA_ROLE_BIT(THERAPIST) | KETA_ROLE_BIT(ADMIN))
 #define KETA_ROLES_ANYONE (KETA_ROLES_ANY_STAFF | KETA_ROLE_BIT(PATIENT))
 

@@ -77,7 +77,7 @@ static void build(void)
     size_t n = 0;
     const keta_usecase *uc;
     for (size_t i = 0; (uc = keta_usecase_at(i)) != NULL && n < MAX_UC_ROUTES; i++) {
-        table[n] = (keta_http_route){uc->method, uc->path,    run, http_roles(uc->roles),
+        table[n] = (keta_http_route){uc->method,   uc->path,    run, http_roles(uc->roles),
                                      uc->body_max, uc->summary, uc};
         n++;
     }

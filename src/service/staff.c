@@ -53,70 +53,75 @@ static keta_err begin_on_user(keta_service *svc, const keta_actor *actor, int64_
     return KETA_OK;
 }
 
-keta_err keta_service_set_user_active(keta_service *svc, const keta_actor *actor, int64_t user_id,
-                                      bool active, keta_error *err)
+keta_err keta_service_update_user(keta_service *svc, const keta_actor *actor, int64_t user_id,
+                                  const keta_user_change *chg, keta_error *err)
 {
-    const char *action = active ? "user.enable" : "user.disable";
+    const char *action = chg->set_role ? "user.role" : chg->active ? "user.enable" : "user.disable";
     keta_err rc =
         svc__authorize(svc, actor, KETA_PERM_USER_ADMIN, action, "staff_user", user_id, 0, err);
     if (rc)
         return rc;
-    if (!active && user_id == actor->user_id)
+    if (!chg->set_role && !chg->set_active)
+        return keta_error_set(err, KETA_EINVAL, "", "name a change: role, disabled or both");
+    if (chg->set_role &&
+        ((unsigned)chg->role >= (unsigned)KETA_ROLE_COUNT || chg->role == KETA_ROLE_PATIENT))
+        return keta_error_set(err, KETA_EINVAL, "/role",
+                              "a staff role is front_desk, nurse, prescriber, therapist or admin");
+    if (chg->set_role && user_id == actor->user_id)
+        return keta_error_set(err, KETA_EINVAL, "/role",
+                              "you cannot change your own role (another admin can)");
+    if (chg->set_active && !chg->active && user_id == actor->user_id)
         return keta_error_set(err, KETA_EINVAL, "/disabled",
                               "you cannot disable your own account (another admin can)");
     keta_tx *tx;
     keta_user u;
     if ((rc = begin_on_user(svc, actor, user_id, action, &tx, &u, err)))
         return rc;
-    if (u.active == active)
-        rc = keta_error_set(err, KETA_ECONFLICT, "/disabled", "account %s is already %s",
-                            u.username, active ? "enabled" : "disabled");
-    else
-        rc = keta_store_user_set_active(tx, user_id, active, err);
+    const char *to = chg->set_role ? keta_role_name(chg->role) : u.role;
+    if (chg->set_role && strcmp(u.role, "patient") == 0)
+        rc = keta_error_set(err, KETA_EINVAL, "/role",
+                            "account %s is a patient's own account; it keeps its role", u.username);
+    else if ((!chg->set_role || strcmp(u.role, to) == 0) &&
+             (!chg->set_active || u.active == chg->active))
+        rc = keta_error_set(err, KETA_ECONFLICT, chg->set_role ? "/role" : "/disabled",
+                            "account %s is already so (role %s, %s)", u.username, u.role,
+                            u.active ? "enabled" : "disabled");
+    if (rc == KETA_OK && chg->set_role && strcmp(u.role, to) != 0)
+        rc = keta_store_user_set_role(tx, user_id, to, err);
+    if (rc == KETA_OK && chg->set_active && u.active != chg->active)
+        rc = keta_store_user_set_active(tx, user_id, chg->active, err);
+    keta_audit_entry e;
+    if (rc == KETA_OK && chg->set_role && strcmp(u.role, to) != 0) {
+        svc__audit_init(svc, &e, actor, "user.role", "staff_user", user_id, 0);
+        (void)snprintf(e.detail, sizeof e.detail, "account %s: role %s -> %s", u.username, u.role,
+                       to);
+        rc = keta_store_audit_append(tx, &e, NULL, err);
+    }
+    if (rc == KETA_OK && chg->set_active && u.active != chg->active) {
+        svc__audit_init(svc, &e, actor, chg->active ? "user.enable" : "user.disable", "staff_user",
+                        user_id, u.patient_id);
+        (void)snprintf(e.detail, sizeof e.detail, "account %s", u.username);
+        rc = keta_store_audit_append(tx, &e, NULL, err);
+    }
     if (rc) {
         keta_tx_rollback(tx);
         return rc;
     }
-    keta_audit_entry e;
-    svc__audit_init(svc, &e, actor, action, "staff_user", user_id, u.patient_id);
-    (void)snprintf(e.detail, sizeof e.detail, "account %s", u.username);
-    return svc__commit_audited(tx, &e, err);
+    return keta_tx_commit(tx, err);
+}
+
+keta_err keta_service_set_user_active(keta_service *svc, const keta_actor *actor, int64_t user_id,
+                                      bool active, keta_error *err)
+{
+    keta_user_change c = {.set_active = true, .active = active};
+    return keta_service_update_user(svc, actor, user_id, &c, err);
 }
 
 keta_err keta_service_set_user_role(keta_service *svc, const keta_actor *actor, int64_t user_id,
                                     keta_role role, keta_error *err)
 {
-    keta_err rc = svc__authorize(svc, actor, KETA_PERM_USER_ADMIN, "user.role", "staff_user",
-                                 user_id, 0, err);
-    if (rc)
-        return rc;
-    if ((unsigned)role >= (unsigned)KETA_ROLE_COUNT || role == KETA_ROLE_PATIENT)
-        return keta_error_set(err, KETA_EINVAL, "/role",
-                              "a staff role is front_desk, nurse, prescriber, therapist or admin");
-    if (user_id == actor->user_id)
-        return keta_error_set(err, KETA_EINVAL, "/role",
-                              "you cannot change your own role (another admin can)");
-    keta_tx *tx;
-    keta_user u;
-    if ((rc = begin_on_user(svc, actor, user_id, "user.role", &tx, &u, err)))
-        return rc;
-    if (strcmp(u.role, "patient") == 0)
-        rc = keta_error_set(err, KETA_EINVAL, "/role",
-                            "account %s is a patient's own account; it keeps its role", u.username);
-    else if (strcmp(u.role, keta_role_name(role)) == 0)
-        rc = keta_error_set(err, KETA_ECONFLICT, "/role", "account %s already has role %s",
-                            u.username, u.role);
-    else
-        rc = keta_store_user_set_role(tx, user_id, keta_role_name(role), err);
-    if (rc) {
-        keta_tx_rollback(tx);
-        return rc;
-    }
-    keta_audit_entry e;
-    svc__audit_init(svc, &e, actor, "user.role", "staff_user", user_id, 0);
-    (void)snprintf(e.detail, sizeof e.detail, "account %s: role %s -> %s", u.username, u.role,
-                   keta_role_name(role));
-    return svc__commit_audited(tx, &e, err);
+    keta_user_change c = {.set_role = true, .role = role};
+    return keta_service_update_user(svc, actor, user_id, &c, err);
 }
 
 keta_err keta_service_reset_password(keta_service *svc, const keta_actor *actor, int64_t user_id,

@@ -116,10 +116,10 @@ static keta_err alert_acknowledge(keta_service *svc, const keta_actor *actor,
     keta_err rc = keta__uc_no_body(call->body, err);
     if (rc == KETA_OK)
         rc = keta_service_acknowledge_alert(svc, actor, call->id[0], err);
-    return rc == KETA_OK ? keta__uc_answer(json_pack("{s:I, s:b}", "id", (json_int_t)call->id[0],
-                                                     "acknowledged", 1),
-                                           out)
-                         : rc;
+    return rc == KETA_OK
+               ? keta__uc_answer(
+                     json_pack("{s:I, s:b}", "id", (json_int_t)call->id[0], "acknowledged", 1), out)
+               : rc;
 }
 
 static keta_err alert_resolve(keta_service *svc, const keta_actor *actor,
@@ -128,10 +128,10 @@ static keta_err alert_resolve(keta_service *svc, const keta_actor *actor,
     keta_err rc = keta__uc_no_body(call->body, err);
     if (rc == KETA_OK)
         rc = keta_service_resolve_alert(svc, actor, call->id[0], err);
-    return rc == KETA_OK ? keta__uc_answer(json_pack("{s:I, s:b}", "id", (json_int_t)call->id[0],
-                                                     "resolved", 1),
-                                           out)
-                         : rc;
+    return rc == KETA_OK
+               ? keta__uc_answer(
+                     json_pack("{s:I, s:b}", "id", (json_int_t)call->id[0], "resolved", 1), out)
+               : rc;
 }
 
 static keta_err alert_lift_hold(keta_service *svc, const keta_actor *actor,
@@ -145,11 +145,11 @@ static keta_err alert_lift_hold(keta_service *svc, const keta_actor *actor,
         rc = keta__uc_string(call->body, "safety_assessment", false, &text, err);
     if (rc == KETA_OK)
         rc = keta_service_lift_hold(svc, actor, call->id[0], text, &note_id, err);
-    return rc == KETA_OK ? keta__uc_answer(json_pack("{s:I, s:b, s:I}", "id",
-                                                     (json_int_t)call->id[0], "lifted", 1,
-                                                     "note_id", (json_int_t)note_id),
-                                           out)
-                         : rc;
+    return rc == KETA_OK
+               ? keta__uc_answer(json_pack("{s:I, s:b, s:I}", "id", (json_int_t)call->id[0],
+                                           "lifted", 1, "note_id", (json_int_t)note_id),
+                                 out)
+               : rc;
 }
 
 static keta_err hold_get(keta_service *svc, const keta_actor *actor, const keta_usecase_call *call,
@@ -198,13 +198,12 @@ static keta_err session_start(keta_service *svc, const keta_actor *actor,
         rc = keta_service_start_session(svc, actor, call->id[0], &in, &s, err);
     if (rc != KETA_OK)
         return rc;
-    return keta__uc_answer(json_pack("{s:I, s:f, s:I, s:f, s:f, s:f, s:f, s:b}", "id",
-                                     (json_int_t)call->id[0], "weight_kg", s.weight_kg,
-                                     "weight_id", (json_int_t)s.weight_id, "dose_mg", s.dose_mg,
-                                     "mg_per_kg", s.mg_per_kg, "rate_ml_per_h", s.rate_ml_per_h,
-                                     "rate_mg_per_min", s.rate_mg_per_min, "soft_limit",
-                                     s.soft_limit),
-                           out);
+    return keta__uc_answer(
+        json_pack("{s:I, s:f, s:I, s:f, s:f, s:f, s:f, s:b}", "id", (json_int_t)call->id[0],
+                  "weight_kg", s.weight_kg, "weight_id", (json_int_t)s.weight_id, "dose_mg",
+                  s.dose_mg, "mg_per_kg", s.mg_per_kg, "rate_ml_per_h", s.rate_ml_per_h,
+                  "rate_mg_per_min", s.rate_mg_per_min, "soft_limit", s.soft_limit),
+        out);
 }
 
 const keta_usecase keta__uc_clinical[] = {

@@ -138,8 +138,8 @@ static keta_err vitals_record(keta_service *svc, const keta_actor *actor,
 
 static int vitals_row(void *ctx, const keta_vitals *v)
 {
-    json_t *o = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)v->id, "measured_at",
-                          v->measured_at, "recorded_by", (json_int_t)v->recorded_by);
+    json_t *o = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)v->id, "measured_at", v->measured_at,
+                          "recorded_by", (json_int_t)v->recorded_by);
     if (o == NULL)
         return 1;
     for (size_t i = 0; i < N_VITALS; i++) {
@@ -199,9 +199,8 @@ static int note_row(void *ctx, const keta_note *n)
     return o != NULL && keta_json_push(ctx, o) == KETA_OK ? 0 : 1;
 }
 
-static keta_err note_list(keta_service *svc, const keta_actor *actor,
-                          const keta_usecase_call *call, const char *note_class, json_t **out,
-                          keta_error *err)
+static keta_err note_list(keta_service *svc, const keta_actor *actor, const keta_usecase_call *call,
+                          const char *note_class, json_t **out, keta_error *err)
 {
     json_t *arr = json_array();
     if (arr == NULL)
@@ -252,9 +251,8 @@ static keta_err audit_verify(keta_service *svc, const keta_actor *actor,
     keta_error_clear(err);
     return keta__uc_answer(json_pack("{s:b, s:I, s:I, s:I, s:s, s:b}", "intact", rc == KETA_OK,
                                      "entries", (json_int_t)rep.entries, "problems",
-                                     (json_int_t)rep.problems, "head_seq",
-                                     (json_int_t)rep.head_seq, "head_hash", rep.head_hash,
-                                     "protected", rep.protected_log),
+                                     (json_int_t)rep.problems, "head_seq", (json_int_t)rep.head_seq,
+                                     "head_hash", rep.head_hash, "protected", rep.protected_log),
                            out);
 }
 
@@ -263,11 +261,10 @@ const keta_usecase keta__uc_records[] = {
      patient_register, "register a patient (patient.register)"},
     {"patient.get", "GET", "/api/v1/patients/{patient_id}", FD | NU | PR | TH | PT, 0, 200, NULL,
      patient_get, "a patient's demographics (patient.read; own_records)"},
-    {"weight.record", "POST", "/api/v1/patients/{patient_id}/weights", NU | PR,
-     KETA__UC_SMALL_BODY, 201, NULL, weight_record, "record a body weight (weight.record)"},
-    {"vitals.record", "POST", "/api/v1/sessions/{session_id}/vitals", NU | PR,
-     KETA__UC_SMALL_BODY, 201, NULL, vitals_record,
-     "record a set of vital signs in a session (vitals.record)"},
+    {"weight.record", "POST", "/api/v1/patients/{patient_id}/weights", NU | PR, KETA__UC_SMALL_BODY,
+     201, NULL, weight_record, "record a body weight (weight.record)"},
+    {"vitals.record", "POST", "/api/v1/sessions/{session_id}/vitals", NU | PR, KETA__UC_SMALL_BODY,
+     201, NULL, vitals_record, "record a set of vital signs in a session (vitals.record)"},
     {"vitals.list", "GET", "/api/v1/sessions/{session_id}/vitals", NU | PR, 0, 200, NULL,
      vitals_list, "the vitals flowsheet of a session (vitals.read)"},
     {"note.add", "POST", "/api/v1/patients/{patient_id}/notes", NU | PR | TH, KETA__UC_NOTE_BODY,
@@ -278,8 +275,7 @@ const keta_usecase keta__uc_records[] = {
      KETA__UC_NOTE_BODY, 201, NULL, restricted_note_add,
      "add an integration-therapy note, the restricted class (note.integration.add)"},
     {"integration_note.list", "GET", "/api/v1/patients/{patient_id}/integration-notes", TH, 0, 200,
-     NULL, restricted_note_list,
-     "the patient's integration-therapy notes (note.integration.read)"},
+     NULL, restricted_note_list, "the patient's integration-therapy notes (note.integration.read)"},
     {"audit.verify", "GET", "/api/v1/audit/verify", AD, 0, 200, NULL, audit_verify,
      "verify the audit chain and record the review (audit.review)"},
     {0},

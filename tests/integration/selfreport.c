@@ -40,8 +40,8 @@ static void scenario11_self_report_link(void **state)
     assert_int_equal(strlen(made.token), 64);
     /* Only the hash is stored: the token itself is nowhere in the database. */
     char sql[256];
-    (void)snprintf(sql, sizeof sql,
-                   "SELECT count(*) FROM self_report_link WHERE token_hash = '%s'", made.token);
+    (void)snprintf(sql, sizeof sql, "SELECT count(*) FROM self_report_link WHERE token_hash = '%s'",
+                   made.token);
     assert_int_equal(raw_count(f, sql), 0);
     assert_int_equal(raw_count(f, "SELECT count(*) FROM self_report_link WHERE used_at IS NULL"),
                      1);
@@ -76,10 +76,9 @@ static void scenario11_self_report_link(void **state)
                          "{\"items\":[2,2,2,2,2,1,1,1,1],\"options\":{\"pcl5_cutoff\":1}}", &r,
                          &err),
                      KETA_EKEY);
-    assert_int_equal(
-        keta_service_submit_self_report(f->svc, made.token, "{\"items\":[2,2,2,2,2,1,1,1,9]}", &r,
-                                        &err),
-        KETA_ERANGE);
+    assert_int_equal(keta_service_submit_self_report(f->svc, made.token,
+                                                     "{\"items\":[2,2,2,2,2,1,1,1,9]}", &r, &err),
+                     KETA_ERANGE);
     assert_int_equal(raw_count(f, "SELECT count(*) FROM assessment"), 0);
 
     if (keta_service_submit_self_report(f->svc, made.token, "{\"items\":[2,2,2,2,2,1,1,1,1]}", &r,
@@ -131,20 +130,20 @@ static void self_report_link_rules(void **state)
     fx *f = *state;
     keta_error err;
     keta_self_report_made made;
-    assert_int_equal(keta_service_create_self_report_link(f->svc, &f->front, f->patient_id, "phq9",
-                                                          &made, &err),
-                     KETA_EDENIED);
+    assert_int_equal(
+        keta_service_create_self_report_link(f->svc, &f->front, f->patient_id, "phq9", &made, &err),
+        KETA_EDENIED);
     assert_int_equal(audit_rows(f, "selfreport.create", "failure"), 1);
-    assert_int_equal(keta_service_create_self_report_link(f->svc, &f->nurse, f->patient_id,
-                                                          "madrs", &made, &err),
+    assert_int_equal(keta_service_create_self_report_link(f->svc, &f->nurse, f->patient_id, "madrs",
+                                                          &made, &err),
                      KETA_EINVAL);
     assert_string_equal(err.field, "/instrument");
     assert_int_equal(keta_service_create_self_report_link(f->svc, &f->nurse, f->patient_id,
                                                           "cssrs_screen", &made, &err),
                      KETA_EINVAL);
-    assert_int_equal(keta_service_create_self_report_link(f->svc, &f->nurse, f->patient_id, "nope",
-                                                          &made, &err),
-                     KETA_ENOTFOUND);
+    assert_int_equal(
+        keta_service_create_self_report_link(f->svc, &f->nurse, f->patient_id, "nope", &made, &err),
+        KETA_ENOTFOUND);
     assert_int_equal(raw_count(f, "SELECT count(*) FROM self_report_link"), 0);
 
     /* QIDS-SR16: terms unconfirmed, so the form carries no item text. */
@@ -183,8 +182,9 @@ static void self_report_link_rules(void **state)
         KETA_OK);
     keta_tx *tx;
     assert_int_equal(keta_store_begin(f->store, true, &tx, &err), KETA_OK);
-    assert_int_equal(keta_store_self_report_consume(tx, 999999, "2026-01-01T00:00:00.000Z", 1, &err),
-                     KETA_ENOTFOUND);
+    assert_int_equal(
+        keta_store_self_report_consume(tx, 999999, "2026-01-01T00:00:00.000Z", 1, &err),
+        KETA_ENOTFOUND);
     keta_tx_rollback(tx);
 }
 
@@ -208,8 +208,7 @@ static void staff_administration(void **state)
     fx *f = *state;
     keta_error err;
     users_seen s = {0};
-    assert_int_equal(keta_service_list_staff(f->svc, &f->nurse, keep_user, &s, &err),
-                     KETA_EDENIED);
+    assert_int_equal(keta_service_list_staff(f->svc, &f->nurse, keep_user, &s, &err), KETA_EDENIED);
     assert_int_equal(audit_rows(f, "user.list", "failure"), 1);
     assert_int_equal(keta_service_list_staff(f->svc, &f->admin, keep_user, &s, &err), KETA_OK);
     assert_int_equal(s.n, 5);
@@ -234,38 +233,52 @@ static void staff_administration(void **state)
     assert_int_equal(audit_rows(f, "user.enable", "success"), 1);
 
     /* Role: the therapist becomes a nurse; the old actor must log in again. */
-    assert_int_equal(keta_service_set_user_role(f->svc, &f->admin, f->therapist.user_id,
-                                                KETA_ROLE_NURSE, &err),
-                     KETA_OK);
+    assert_int_equal(
+        keta_service_set_user_role(f->svc, &f->admin, f->therapist.user_id, KETA_ROLE_NURSE, &err),
+        KETA_OK);
     assert_int_equal(keta_service_list_notes(f->svc, &f->therapist, f->patient_id,
                                              "integration_restricted", count_note, &(int){0}, &err),
                      KETA_EAUTH);
     assert_int_equal(keta_service_set_user_role(f->svc, &f->admin, f->therapist.user_id,
                                                 KETA_ROLE_PATIENT, &err),
                      KETA_EINVAL);
-    assert_int_equal(keta_service_set_user_role(f->svc, &f->admin, f->admin.user_id,
-                                                KETA_ROLE_NURSE, &err),
-                     KETA_EINVAL);
-    assert_int_equal(keta_service_set_user_role(f->svc, &f->nurse, f->therapist.user_id,
-                                                KETA_ROLE_ADMIN, &err),
-                     KETA_EDENIED);
+    assert_int_equal(
+        keta_service_set_user_role(f->svc, &f->admin, f->admin.user_id, KETA_ROLE_NURSE, &err),
+        KETA_EINVAL);
+    assert_int_equal(
+        keta_service_set_user_role(f->svc, &f->nurse, f->therapist.user_id, KETA_ROLE_ADMIN, &err),
+        KETA_EDENIED);
     assert_int_equal(raw_count(f, "SELECT count(*) FROM audit_entry WHERE action = 'user.role' "
                                   "AND detail = 'account theo.therapy: role therapist -> nurse'"),
                      1);
     assert_int_equal(audit_rows(f, "user.role", "failure"), 1);
+    /* Both changes at once, in one transaction: a bad role leaves the account enabled. */
+    keta_user_change both = {.set_role = true, .role = KETA_ROLE_PATIENT, .set_active = true};
+    assert_int_equal(keta_service_update_user(f->svc, &f->admin, f->front.user_id, &both, &err),
+                     KETA_EINVAL);
+    both.role = KETA_ROLE_NURSE;
+    assert_int_equal(keta_service_update_user(f->svc, &f->admin, f->front.user_id, &both, &err),
+                     KETA_OK);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM staff_user WHERE username = 'frank.front' "
+                                  "AND role = 'nurse' AND active = 0"),
+                     1);
+    both.set_role = false;
+    both.active = true;
+    assert_int_equal(keta_service_update_user(f->svc, &f->admin, f->front.user_id, &both, &err),
+                     KETA_OK);
 
     /* Reset (admin) and change (own): the old password stops working. */
-    assert_int_equal(keta_service_reset_password(f->svc, &f->admin, f->front.user_id, "short",
-                                                 &err),
-                     KETA_EINVAL);
+    assert_int_equal(
+        keta_service_reset_password(f->svc, &f->admin, f->front.user_id, "short", &err),
+        KETA_EINVAL);
     assert_int_equal(keta_service_reset_password(f->svc, &f->admin, f->front.user_id,
                                                  "a new front desk password", &err),
                      KETA_OK);
     assert_int_equal(keta_service_authenticate(f->svc, "frank.front", PASSWORD, &again, &err),
                      KETA_EAUTH);
-    assert_int_equal(keta_service_authenticate(f->svc, "frank.front", "a new front desk password",
-                                               &again, &err),
-                     KETA_OK);
+    assert_int_equal(
+        keta_service_authenticate(f->svc, "frank.front", "a new front desk password", &again, &err),
+        KETA_OK);
     assert_int_equal(keta_service_change_password(f->svc, &f->prescriber, "wrong password!!",
                                                   "another long password", &err),
                      KETA_EAUTH);
@@ -276,9 +289,9 @@ static void staff_administration(void **state)
     assert_int_equal(keta_service_change_password(f->svc, &f->prescriber, PASSWORD,
                                                   "another long password", &err),
                      KETA_OK);
-    assert_int_equal(keta_service_authenticate(f->svc, "priya.md", "another long password",
-                                               &again, &err),
-                     KETA_OK);
+    assert_int_equal(
+        keta_service_authenticate(f->svc, "priya.md", "another long password", &again, &err),
+        KETA_OK);
     assert_int_equal(audit_rows(f, "user.password_reset", "success"), 1);
     assert_int_equal(audit_rows(f, "user.password_change", "success"), 1);
     /* No hash appears anywhere in the audit log. */
@@ -307,15 +320,15 @@ static void scenario18_break_glass(void **state)
     keta_error err;
     int n = 0;
     some_activity(f);
-    assert_int_equal(keta_service_list_vitals(f->svc, &f->therapist, f->session_id, count_vitals,
-                                              &n, &err),
+    assert_int_equal(
+        keta_service_list_vitals(f->svc, &f->therapist, f->session_id, count_vitals, &n, &err),
+        KETA_EDENIED);
+    assert_int_equal(keta_service_open_break_glass(f->svc, &f->admin, f->patient_id, "emergency",
+                                                   30, NULL, &err),
                      KETA_EDENIED);
-    assert_int_equal(keta_service_open_break_glass(f->svc, &f->admin, f->patient_id,
-                                                   "emergency", 30, NULL, &err),
-                     KETA_EDENIED);
-    assert_int_equal(keta_service_open_break_glass(f->svc, &f->therapist, f->patient_id, "", 30,
-                                                   NULL, &err),
-                     KETA_EINVAL);
+    assert_int_equal(
+        keta_service_open_break_glass(f->svc, &f->therapist, f->patient_id, "", 30, NULL, &err),
+        KETA_EINVAL);
     assert_string_equal(err.field, "/reason");
     assert_int_equal(keta_service_open_break_glass(f->svc, &f->therapist, f->patient_id,
                                                    "patient collapsed in session", 61, NULL, &err),
@@ -328,9 +341,9 @@ static void scenario18_break_glass(void **state)
         fail_msg("break-glass: %s", err.message);
     assert_true(b.id > 0);
     n = 0;
-    assert_int_equal(keta_service_list_vitals(f->svc, &f->therapist, f->session_id, count_vitals,
-                                              &n, &err),
-                     KETA_OK);
+    assert_int_equal(
+        keta_service_list_vitals(f->svc, &f->therapist, f->session_id, count_vitals, &n, &err),
+        KETA_OK);
     assert_int_equal(n, 4);
     /* The restricted class stays closed to front desk even under break-glass. */
     keta_break_glass fb;
@@ -366,7 +379,8 @@ static void scenario18_break_glass(void **state)
                      KETA_EDENIED);
     /* The declaration cannot be edited or removed. */
     char msg[256];
-    assert_int_not_equal(raw_try(f, "UPDATE break_glass SET expires_at = '2099-01-01T00:00:00.000Z'",
+    assert_int_not_equal(raw_try(f,
+                                 "UPDATE break_glass SET expires_at = '2099-01-01T00:00:00.000Z'",
                                  msg, sizeof msg),
                          0);
     assert_int_not_equal(raw_try(f, "DELETE FROM break_glass", msg, sizeof msg), 0);
