@@ -126,7 +126,7 @@ static keta_err find_usable(keta_service *svc, keta_tx *tx, const char *token,
     }
     if (rc == KETA_ENOTFOUND) {
         *why = "unknown self-report link";
-        return keta_error_set(err, KETA_ENOTFOUND, "/token", "no such self-report link");
+        return keta_error_set(err, KETA_ENOTFOUND, "token", "no such self-report link");
     }
     if (rc != KETA_OK)
         return keta_error_set(err, rc, NULL, "%s", lerr.message);
@@ -134,12 +134,12 @@ static keta_err find_usable(keta_service *svc, keta_tx *tx, const char *token,
     svc__now(svc, now);
     if (l->used_at[0] != '\0') {
         *why = "self-report link already used";
-        return keta_error_set(err, KETA_ECONFLICT, "/token",
+        return keta_error_set(err, KETA_ECONFLICT, "token",
                               "this link was already used; ask the clinic for a new one");
     }
     if (strcmp(l->expires_at, now) <= 0) {
         *why = "self-report link expired";
-        return keta_error_set(err, KETA_EDENIED, "/token",
+        return keta_error_set(err, KETA_EDENIED, "token",
                               "this link expired at %s; ask the clinic for a new one",
                               l->expires_at);
     }

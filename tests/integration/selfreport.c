@@ -108,7 +108,7 @@ static void scenario11_self_report_link(void **state)
     assert_int_equal(keta_service_submit_self_report(f->svc, made.token,
                                                      "{\"items\":[0,0,0,0,0,0,0,0,0]}", &r, &err),
                      KETA_ECONFLICT);
-    assert_string_equal(err.field, "/token");
+    assert_string_equal(err.field, "token");
     assert_int_equal(keta_service_open_self_report(f->svc, made.token, &form, &err),
                      KETA_ECONFLICT);
     assert_int_equal(raw_count(f, "SELECT count(*) FROM assessment"), before);
