@@ -171,7 +171,7 @@ static keta_err breakglass_open(keta_service *svc, const keta_actor *actor,
     if (rc == KETA_OK)
         rc = keta__uc_string(call->body, "reason", false, &reason, err);
     if (rc == KETA_OK) /* the service checks the policy's bound */
-        rc = keta_json_get_int(call->body, "", "minutes", 1, 24 * 60, false, &minutes, NULL, err);
+        rc = keta_json_get_int(call->body, "", "minutes", 1, 1440, false, &minutes, NULL, err);
     keta_break_glass g;
     if (rc == KETA_OK)
         rc = keta_service_open_break_glass(svc, actor, call->id[0], reason, (int)minutes, &g, err);
