@@ -278,7 +278,7 @@ const keta_usecase keta__uc_records[] = {
      "add an integration-therapy note, the restricted class (note.integration.add)"},
     {"integration_note.list", "GET", "/api/v1/patients/{patient_id}/integration-notes", TH, 0, 200,
      NULL, restricted_note_list, "the patient's integration-therapy notes (note.integration.read)"},
-    {"audit.verify", "GET", "/api/v1/audit/verify", AD, 0, 200, NULL, audit_verify,
+    {"audit.review", "GET", "/api/v1/audit/verify", AD, 0, 200, NULL, audit_verify,
      "verify the audit chain and record the review (audit.review)"},
     {0},
 };
