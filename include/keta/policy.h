@@ -161,6 +161,12 @@ typedef struct keta_policy {
         int start_interval_days, min_interval_days, max_interval_days, step_days;
         int stable_checks;
     } maintenance;
+    struct {
+        int link_expiry_h; /* a self-report link expires this long after it is made */
+    } self_report;
+    struct {
+        int max_min; /* the longest break-glass declaration */
+    } break_glass;
     keta_drug_limits drug_library[KETA_DR_COUNT];
 } keta_policy;
 

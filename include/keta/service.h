@@ -83,7 +83,8 @@ typedef enum keta_role {
     XX(ALERT_READ, "alert.read")                      \
     XX(ALERT_MANAGE, "alert.manage")                  \
     XX(HOLD_LIFT, "hold.lift")                        \
-    XX(SESSION_ADMINISTER, "session.administer")
+    XX(SESSION_ADMINISTER, "session.administer")      \
+    XX(BREAK_GLASS, "break_glass.open")
 
 typedef enum keta_permission {
 #define KETA__PERM_ENUM(name, text) KETA_PERM_##name,
@@ -379,6 +380,139 @@ typedef struct keta_session_started {
 keta_err keta_service_start_session(keta_service *svc, const keta_actor *actor, int64_t session_id,
                                     const keta_session_start *in, keta_session_started *out,
                                     keta_error *err);
+
+/* ---- patient self-report links -----------------------------------------------------------------
+ * A clinician makes a one-time link for a patient to answer one self-rated questionnaire
+ * (phq9, gad7, pcl5, qids_sr16) from home (reference clinic.md §6 scenario 11). The link's
+ * token is 256 random bits as 64 lowercase hex digits; only its BLAKE2b-256 hash is stored,
+ * so the token is shown once, to its maker. A link expires after the policy's
+ * self_report.link_expiry_h and is used once: the answers are recorded as
+ * keta_service_record_assessment does (source self_report, the same alerts, the clinic's
+ * crisis text back), with the link consumed in the same transaction. Opening or answering
+ * an unknown, used or expired link is refused and audited: KETA_ENOTFOUND (unknown),
+ * KETA_ECONFLICT (already used), KETA_EDENIED (expired).
+ */
+
+#define KETA_SELF_REPORT_TOKEN_LEN 65 /* 64 hex digits and the NUL */
+
+typedef struct keta_self_report_made {
+    int64_t link_id;
+    char token[KETA_SELF_REPORT_TOKEN_LEN]; /* give it to the patient; it is not kept */
+    char expires_at[KETA_TIME_LEN];
+} keta_self_report_made;
+
+/*
+ * Make a link for patient_id and instrument_id (assessment.record), in one transaction with
+ * its audit entry. KETA_ENOTFOUND "/instrument" for an unknown instrument, KETA_EINVAL
+ * "/instrument" for one the patient does not rate (clinician-rated, or licensed for paper
+ * only such as the C-SSRS). The caller must wipe out->token (sodium_memzero) when done.
+ */
+keta_err keta_service_create_self_report_link(keta_service *svc, const keta_actor *actor,
+                                              int64_t patient_id, const char *instrument_id,
+                                              keta_self_report_made *out, keta_error *err);
+
+/* What a link asks for: no more about the patient than the first name. */
+typedef struct keta_self_report_form {
+    int64_t link_id;
+    const struct keta_instrument *instrument; /* static descriptor (keta/instruments.h) */
+    char given_name[KETA_NAME_MAX];
+    char expires_at[KETA_TIME_LEN];
+} keta_self_report_form;
+
+/* Open the link whose token is given (public: no actor); audited as "selfreport.open". */
+keta_err keta_service_open_self_report(keta_service *svc, const char *token,
+                                       keta_self_report_form *out, keta_error *err);
+
+/*
+ * Answer the link: request is {"items":[...]} (nothing else: a patient sets no scoring
+ * options), at most KETA_JSON_TEXT_MAX - 1 bytes. On success out (may be NULL) is as for
+ * keta_service_record_assessment, crisis_text set when a suicide item alerted. A bad
+ * request writes nothing and leaves the link usable.
+ */
+keta_err keta_service_submit_self_report(keta_service *svc, const char *token, const char *request,
+                                         keta_assessment_result *out, keta_error *err);
+
+/*
+ * The form as JSON for the patient's page: {"instrument","name","items","item_labels"
+ * (null where the licence does not let the item text ship),"options":[[{"value","label"}...]
+ * per item],"given_name","expires_at"}. *out is a new reference.
+ */
+keta_err keta_self_report_form_json(const keta_self_report_form *f, json_t **out);
+
+/* ---- staff administration -------------------------------------------------------------------
+ * All user.admin except keta_service_change_password; all audited; a password hash never
+ * leaves the service. The acting admin cannot disable their own account or change their own
+ * role (KETA_EINVAL), so a site keeps an admin. Accounts of another site are KETA_EDENIED.
+ */
+
+/* Every account of the actor's site (user.admin), by username; audited as one read. */
+keta_err keta_service_list_staff(keta_service *svc, const keta_actor *actor, keta_user_fn fn,
+                                 void *ctx, keta_error *err);
+
+/* A change to an account: its role, its active flag, or both (in one transaction). */
+typedef struct keta_user_change {
+    bool set_role;
+    keta_role role; /* a staff role: not to or from patient (KETA_EINVAL "/role") */
+    bool set_active;
+    bool active;
+} keta_user_change;
+
+/*
+ * Apply chg to account user_id (user.admin), each change with its own audit entry, all in
+ * one transaction. KETA_ECONFLICT when nothing would change. Sessions of that account end
+ * at their next request (svc__begin checks the role and the active flag).
+ */
+keta_err keta_service_update_user(keta_service *svc, const keta_actor *actor, int64_t user_id,
+                                  const keta_user_change *chg, keta_error *err);
+
+/* Disable (active false) or enable an account (keta_service_update_user). */
+keta_err keta_service_set_user_active(keta_service *svc, const keta_actor *actor, int64_t user_id,
+                                      bool active, keta_error *err);
+
+/* Change a staff account's role (keta_service_update_user). */
+keta_err keta_service_set_user_role(keta_service *svc, const keta_actor *actor, int64_t user_id,
+                                    keta_role role, keta_error *err);
+
+/* Set a new password for an account (the admin's reset). */
+keta_err keta_service_reset_password(keta_service *svc, const keta_actor *actor, int64_t user_id,
+                                     const char *new_password, keta_error *err);
+
+/*
+ * Change the actor's own password (any account): the current password must match
+ * (KETA_EAUTH "/old_password", audited as a failure), the new one differ from it.
+ */
+keta_err keta_service_change_password(keta_service *svc, const keta_actor *actor,
+                                      const char *old_password, const char *new_password,
+                                      keta_error *err);
+
+/* ---- break-glass (emergency access) -----------------------------------------------------------
+ * HIPAA 164.312(a) emergency access procedure; clinic.md §5 and §6 scenario 18. A staff
+ * member (break_glass.open: front desk, nurse, prescriber, therapist; not admins, who review)
+ * declares it for one patient of their site with a reason, for 1 minute up to the policy's
+ * break_glass.max_min. While it lasts, the actor's role is extended for that patient with
+ * patient.read, vitals.read and note.clinical.read (never the restricted integration notes).
+ * The declaration is audited ("break_glass.open") and raises an alert on the patient (kind
+ * "break_glass", rule break_glass.max_min); every action it permits adds a
+ * "break_glass.access" audit entry naming the declaration. Admins list declarations with
+ * keta_service_list_break_glass (audit.review).
+ */
+
+/* Declare break-glass for patient_id for minutes (1..break_glass.max_min); reason 1-1023
+   bytes. out (may be NULL) receives the declaration. */
+keta_err keta_service_open_break_glass(keta_service *svc, const keta_actor *actor,
+                                       int64_t patient_id, const char *reason, int minutes,
+                                       keta_break_glass *out, keta_error *err);
+
+/* The declarations of the actor's site, newest first, at most limit (audit.review); audited. */
+keta_err keta_service_list_break_glass(keta_service *svc, const keta_actor *actor, int64_t limit,
+                                       keta_break_glass_fn fn, void *ctx, keta_error *err);
+
+/* ---- policy ---------------------------------------------------------------------------------- */
+
+/* The clinic's policy (keta_policy_to_json: values, defaults, sources) for staff who need it
+   (policy.configure or assessment.record: admins and clinicians). *out is a new reference. */
+keta_err keta_service_policy_json(keta_service *svc, const keta_actor *actor, json_t **out,
+                                  keta_error *err);
 
 #ifdef __cplusplus
 }

@@ -400,6 +400,69 @@ typedef int (*keta_alert_record_fn)(void *ctx, const keta_alert_record *a);
 keta_err keta_store_alert_list_open(keta_tx *tx, int64_t patient_id, keta_alert_record_fn fn,
                                     void *ctx, keta_error *err);
 
+/* ---- accounts: administration -------------------------------------------------------------- */
+
+/* Every account of site_id (all roles, active or not), by username. No password hashes. */
+typedef int (*keta_user_fn)(void *ctx, const keta_user *u);
+keta_err keta_store_user_list(keta_tx *tx, int64_t site_id, keta_user_fn fn, void *ctx,
+                              keta_error *err);
+/* Set the role of account id (the database refuses a role it does not know, and a patient
+   role without a patient). KETA_ENOTFOUND when there is no such account. */
+keta_err keta_store_user_set_role(keta_tx *tx, int64_t id, const char *role, keta_error *err);
+
+/* ---- self-report links (sql/<dialect>/0002_selfreport.sql) ------------------------------------
+ * A one-time link for a patient to answer one questionnaire. Only the hash of the link's
+ * token is stored (64 lowercase hex digits of BLAKE2b-256).
+ */
+typedef struct keta_self_report_link {
+    int64_t id;
+    int64_t patient_id;
+    char instrument[KETA_CODE_MAX];
+    char token_hash[KETA_HASH_HEX_LEN];
+    int64_t created_by;
+    char created_at[KETA_TIME_LEN];
+    char expires_at[KETA_TIME_LEN];
+    char used_at[KETA_TIME_LEN]; /* "" not yet used */
+    int64_t assessment_id;       /* the answers, once used; 0 before */
+} keta_self_report_link;
+
+/* Insert a link: patient_id, instrument, token_hash, created_by, created_at, expires_at. */
+keta_err keta_store_self_report_insert(keta_tx *tx, const keta_self_report_link *in, int64_t *id,
+                                       keta_error *err);
+/* The link whose token hashes to token_hash; KETA_ENOTFOUND when none. */
+keta_err keta_store_self_report_get(keta_tx *tx, const char *token_hash, keta_self_report_link *out,
+                                    keta_error *err);
+/*
+ * Mark link id used at `at` by assessment_id, only if it is unused and expires after `at`
+ * (one statement, so two submissions of one link cannot both succeed). KETA_ECONFLICT when
+ * it was used or has expired, KETA_ENOTFOUND when there is no such link.
+ */
+keta_err keta_store_self_report_consume(keta_tx *tx, int64_t id, const char *at,
+                                        int64_t assessment_id, keta_error *err);
+
+/* ---- break-glass declarations (0002_selfreport.sql; append-only) -------------------------------
+ */
+typedef struct keta_break_glass {
+    int64_t id;
+    int64_t user_id;
+    int64_t patient_id;
+    char reason[KETA_TEXT_MAX];
+    char opened_at[KETA_TIME_LEN];
+    char expires_at[KETA_TIME_LEN];
+} keta_break_glass;
+
+/* Insert a declaration: user_id, patient_id, reason, opened_at, expires_at. */
+keta_err keta_store_break_glass_insert(keta_tx *tx, const keta_break_glass *in, int64_t *id,
+                                       keta_error *err);
+/* The declaration of user_id for patient_id in force at `at` (opened at or before, expiring
+   after; the latest expiry); KETA_ENOTFOUND when none. */
+keta_err keta_store_break_glass_active(keta_tx *tx, int64_t user_id, int64_t patient_id,
+                                       const char *at, keta_break_glass *out, keta_error *err);
+typedef int (*keta_break_glass_fn)(void *ctx, const keta_break_glass *b);
+/* The declarations made by accounts of site_id, newest first, at most limit (1-1000). */
+keta_err keta_store_break_glass_list(keta_tx *tx, int64_t site_id, int64_t limit,
+                                     keta_break_glass_fn fn, void *ctx, keta_error *err);
+
 /* ---- the audit log -----------------------------------------------------------------------------
  * Append-only and hash-chained: entry n carries prev_hash (the hash of entry n-1, zeros
  * for the first) and hash = BLAKE2b-256 (libsodium crypto_generichash) of prev_hash and

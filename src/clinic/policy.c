@@ -277,6 +277,16 @@ static const keta_policy_rule rules[] = {
         "the interval is lengthened or shortened by this", U_DEFAULT),
     INT("maintenance.stable_checks", maintenance.stable_checks, 3, 1, 12, "scores",
         ">=", "this many consecutive scores in remission suggest a longer interval", U_DEFAULT),
+    /* ---- patient self-report links, emergency access ---- */
+    INT("self_report.link_expiry_h", self_report.link_expiry_h, 72, 1, 336, "h", ">",
+        "a one-time self-report link (a questionnaire answered from home) expires this long "
+        "after it is made",
+        "[U] keta default: no retrieved source sets a number (clinic.md §6 scenario 11: PHQ-9 "
+        "submitted from home; §7)"),
+    INT("break_glass.max_min", break_glass.max_min, 60, 5, 720, "min", ">",
+        "the longest time a break-glass (emergency access) declaration for one patient lasts",
+        "[U] keta default; clinic.md §5 (HIPAA 164.312(a) emergency access procedure; OpenEMR "
+        "break-glass users always logged) and §6 scenario 18"),
     /* ---- drug library ---- */
     DL_MGKG("ketamine_iv", KETA_DR_KETAMINE_IV, 0.1, 0.75, 1.0,
             "clinic.md §1.3 (0.5 standard; 0.1-0.75 Andrade 2017; 0.75 Cusin 2017; 1.0 only as a "

@@ -167,10 +167,24 @@ keta_err keta_service_record_assessment(keta_service *svc, const keta_actor *act
 {
     if (actor == NULL)
         return keta_error_set(err, KETA_EAUTH, NULL, "no authenticated user");
-    bool self = actor->role == KETA_ROLE_PATIENT;
-    keta_err rc =
-        svc__authorize(svc, actor, self ? KETA_PERM_OWN_RECORDS : KETA_PERM_ASSESSMENT_RECORD,
-                       "assessment.record", "assessment", 0, patient_id, err);
+    return svc__record_assessment(svc, actor, 0, patient_id, session_id, instrument_id, request,
+                                  out, err);
+}
+
+keta_err svc__record_assessment(keta_service *svc, const keta_actor *actor, int64_t link_id,
+                                int64_t patient_id, int64_t session_id, const char *instrument_id,
+                                const char *request, keta_assessment_result *out, keta_error *err)
+{
+    /* Through a self-report link there is no actor: the link (checked by the caller and
+       consumed below, in this transaction) is the authority. */
+    bool via_link = link_id > 0;
+    if (via_link != (actor == NULL))
+        return keta_error_set(err, KETA_EINVAL, NULL, "an assessment has an actor or a link");
+    bool self = via_link || actor->role == KETA_ROLE_PATIENT;
+    keta_err rc = KETA_OK;
+    if (!via_link)
+        rc = svc__authorize(svc, actor, self ? KETA_PERM_OWN_RECORDS : KETA_PERM_ASSESSMENT_RECORD,
+                            "assessment.record", "assessment", 0, patient_id, err);
     if (rc)
         return rc;
     scored s;
@@ -188,7 +202,7 @@ keta_err keta_service_record_assessment(keta_service *svc, const keta_actor *act
                          .total = json_is_integer(total) ? (int)json_integer_value(total) : 0,
                          .complete = json_is_true(json_object_get(score, "complete")),
                          .alerts_json = s.alerts_json,
-                         .recorded_by = actor->user_id};
+                         .recorded_by = via_link ? 0 : actor->user_id};
     (void)snprintf(a.instrument, sizeof a.instrument, "%s", ins_id != NULL ? ins_id : "");
     (void)snprintf(a.instrument_version, sizeof a.instrument_version, "%s",
                    ins_version != NULL ? ins_version : "");
@@ -199,11 +213,14 @@ keta_err keta_service_record_assessment(keta_service *svc, const keta_actor *act
     keta_tx *tx;
     keta_patient p;
     raised r = {0};
-    if ((rc = svc__begin(svc, actor, &tx, err)))
+    if (via_link) {
+        if ((rc = keta_store_begin(svc->store, true, &tx, err)))
+            goto out;
+    } else if ((rc = svc__begin(svc, actor, &tx, err)) ||
+               (rc = svc__load_in_scope(svc, tx, actor, patient_id, "assessment.record",
+                                        "assessment", &p, err))) {
         goto out;
-    if ((rc = svc__load_in_scope(svc, tx, actor, patient_id, "assessment.record", "assessment", &p,
-                                 err)))
-        goto out;
+    }
     if (session_id != 0) {
         int64_t owner = 0;
         rc = keta_store_session_patient(tx, session_id, &owner, err);
@@ -216,8 +233,10 @@ keta_err keta_service_record_assessment(keta_service *svc, const keta_actor *act
     }
     if (rc == KETA_OK)
         rc = keta_store_assessment_insert(tx, &a, &a.id, err);
+    if (rc == KETA_OK && via_link)
+        rc = keta_store_self_report_consume(tx, link_id, a.administered_at, a.id, err);
     if (rc == KETA_OK && strcmp(a.instrument, "cssrs_screen") == 0 && a.complete)
-        rc = resolve_due_screens(tx, patient_id, a.administered_at, actor->user_id, err);
+        rc = resolve_due_screens(tx, patient_id, a.administered_at, a.recorded_by, err);
     if (rc == KETA_OK)
         rc = store_assessment_alerts(tx, &a, &s, a.administered_at, &r, err);
     if (rc != KETA_OK) {
@@ -226,7 +245,10 @@ keta_err keta_service_record_assessment(keta_service *svc, const keta_actor *act
     }
     keta_audit_entry e;
     svc__audit_init(svc, &e, actor, "assessment.record", "assessment", a.id, patient_id);
-    (void)snprintf(e.detail, sizeof e.detail, "instrument %s%s%s", a.instrument,
+    if (via_link)
+        svc__audit_as_link(&e, link_id);
+    (void)snprintf(e.detail, sizeof e.detail, "%sinstrument %s%s%s",
+                   via_link ? "self-report link; " : "", a.instrument,
                    action(s.result, "cssrs_screen_before_next_dose") ? "; C-SSRS screen queued"
                                                                      : "",
                    action(s.result, "dosing_hold") ? "; dosing hold placed" : "");

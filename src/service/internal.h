@@ -75,4 +75,27 @@ keta_err svc__hash_password(const keta_service *svc, const char *password, const
 /* Check a bounded text field: 1..max-1 bytes, no control characters. */
 keta_err svc__check_text(const char *v, size_t max, const char *field, keta_error *err);
 
+/*
+ * keta_service_record_assessment with, instead of an actor, a self-report link (link_id > 0,
+ * actor NULL): source self_report, recorded by no account, and the link consumed in the
+ * same transaction (KETA_ECONFLICT, nothing written, when it was used or has expired
+ * meanwhile). link_id 0 is keta_service_record_assessment.
+ */
+keta_err svc__record_assessment(keta_service *svc, const keta_actor *actor, int64_t link_id,
+                                int64_t patient_id, int64_t session_id, const char *instrument_id,
+                                const char *request, keta_assessment_result *out, keta_error *err);
+
+/* Mark e as written by the holder of self-report link link_id (no account). */
+void svc__audit_as_link(keta_audit_entry *e, int64_t link_id);
+
+/*
+ * Whether an active break-glass declaration of actor covers perm for the patient of
+ * (entity, entity_id, patient_id): only patient.read, vitals.read and note.clinical.read
+ * (never the restricted note class). When it does, a "break_glass.access" entry marks the
+ * action in the audit log (its own transaction) and this returns true.
+ */
+bool svc__break_glass_grants(keta_service *svc, const keta_actor *actor, keta_permission perm,
+                             const char *action, const char *entity, int64_t entity_id,
+                             int64_t patient_id);
+
 #endif

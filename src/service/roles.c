@@ -2,7 +2,8 @@
  * Which role may do what: the table of reference clinic.md §5 ("Roles implied for this
  * product", derived from the OpenEMR ACL groups and HIPAA 164.312(a)). One row per
  * permission; a role not named in a row does not hold it. Break-glass access is not a role
- * yet (clinic.md §5 lists it; it comes with its own audited procedure).
+ * but a declaration that extends one account's reach for one patient for a bounded time
+ * (keta_service_open_break_glass, src/service/staff.c).
  */
 #include <string.h>
 
@@ -55,6 +56,10 @@ static const unsigned grants[KETA_PERM_COUNT] = {
     /* Starting a session (dose from today's weight, pump programme, lot): nurse or prescriber
        against the prescriber's order. */
     [KETA_PERM_SESSION_ADMINISTER] = NU | PR,
+    /* Break-glass (emergency access, HIPAA 164.312(a)): any staff member may declare it for
+       one patient, with a reason, for a bounded time (src/service/staff.c); admins do
+       not (no chart access) but review the declarations (audit.review). */
+    [KETA_PERM_BREAK_GLASS] = FD | NU | PR | TH,
 };
 
 static const char *const role_names[] = {

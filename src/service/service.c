@@ -150,6 +150,8 @@ keta_err svc__authorize(keta_service *svc, const keta_actor *actor, keta_permiss
         return keta_error_set(err, KETA_EAUTH, NULL, "no authenticated user");
     if (keta_role_can(actor->role, perm))
         return KETA_OK;
+    if (svc__break_glass_grants(svc, actor, perm, action, entity, entity_id, patient_id))
+        return KETA_OK;
     char why[KETA_TEXT_MAX];
     (void)snprintf(why, sizeof why, "role %s lacks permission %s", keta_role_name(actor->role),
                    keta_permission_name(perm));

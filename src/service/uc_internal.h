@@ -9,6 +9,9 @@
 
 extern const keta_usecase keta__uc_records[];
 extern const keta_usecase keta__uc_clinical[];
+extern const keta_usecase keta__uc_selfreport[];
+extern const keta_usecase keta__uc_staff[];
+extern const keta_usecase keta__uc_engine[];
 
 /* Body sizes of the doors. */
 #define KETA__UC_SMALL_BODY ((size_t)4 * 1024)

@@ -265,12 +265,14 @@ const keta_usecase keta__uc_records[] = {
      201, NULL, weight_record, "record a body weight (weight.record)"},
     {"vitals.record", "POST", "/api/v1/sessions/{session_id}/vitals", NU | PR, KETA__UC_SMALL_BODY,
      201, NULL, vitals_record, "record a set of vital signs in a session (vitals.record)"},
-    {"vitals.list", "GET", "/api/v1/sessions/{session_id}/vitals", NU | PR, 0, 200, NULL,
-     vitals_list, "the vitals flowsheet of a session (vitals.read)"},
+    /* Front desk and therapists pass the door of these reads so that a break-glass
+       declaration (src/service/staff.c) can grant them; without one the service refuses. */
+    {"vitals.list", "GET", "/api/v1/sessions/{session_id}/vitals", FD | NU | PR | TH, 0, 200, NULL,
+     vitals_list, "the vitals flowsheet of a session (vitals.read; break-glass)"},
     {"note.add", "POST", "/api/v1/patients/{patient_id}/notes", NU | PR | TH, KETA__UC_NOTE_BODY,
      201, NULL, clinical_note_add, "add a clinical note (note.clinical.add)"},
-    {"note.list", "GET", "/api/v1/patients/{patient_id}/notes", NU | PR | TH, 0, 200, NULL,
-     clinical_note_list, "the patient's clinical notes (note.clinical.read)"},
+    {"note.list", "GET", "/api/v1/patients/{patient_id}/notes", FD | NU | PR | TH, 0, 200, NULL,
+     clinical_note_list, "the patient's clinical notes (note.clinical.read; break-glass)"},
     {"integration_note.add", "POST", "/api/v1/patients/{patient_id}/integration-notes", TH,
      KETA__UC_NOTE_BODY, 201, NULL, restricted_note_add,
      "add an integration-therapy note, the restricted class (note.integration.add)"},

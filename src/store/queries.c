@@ -34,6 +34,10 @@
 #define ALERT_COLS                                                                            \
     "id, patient_id, session_id, kind, rule, detail, raised_at, raised_by, acknowledged_at, " \
     "acknowledged_by, resolved_at, resolved_by"
+#define SELFREPORT_COLS                                                                     \
+    "id, patient_id, instrument, token_hash, created_by, created_at, expires_at, used_at, " \
+    "assessment_id"
+#define BREAKGLASS_COLS "id, user_id, patient_id, reason, opened_at, expires_at"
 #define AUDIT_COLS                                                                             \
     "seq, at, actor_id, actor, role, patient_id, action, entity, entity_id, outcome, detail, " \
     "prev_hash, hash"
@@ -185,6 +189,33 @@ const store_query keta__store_queries[Q_COUNT] = {
                             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
                             "WHERE n.nspname = current_schema() AND NOT t.tgisinternal "
                             "AND t.tgenabled <> 'D' AND t.tgname IN " PG_AUDIT_TRIGGERS},
+
+    /* Account administration, self-report links and break-glass (0002_selfreport.sql). */
+    [Q_USER_LIST_SITE] = {"SELECT " USER_COLS " FROM staff_user WHERE site_id = ? "
+                          "ORDER BY username",
+                          NULL},
+    [Q_USER_SET_ROLE] = {"UPDATE staff_user SET role = ? WHERE id = ? RETURNING id", NULL},
+    [Q_SELFREPORT_INSERT] = {"INSERT INTO self_report_link (patient_id, instrument, token_hash, "
+                             "created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) "
+                             "RETURNING id",
+                             NULL},
+    [Q_SELFREPORT_GET] = {"SELECT " SELFREPORT_COLS " FROM self_report_link WHERE token_hash = ?",
+                          NULL},
+    [Q_SELFREPORT_CONSUME] = {"UPDATE self_report_link SET used_at = ?, assessment_id = ? "
+                              "WHERE id = ? AND used_at IS NULL AND expires_at > ? RETURNING id",
+                              NULL},
+    [Q_SELFREPORT_EXISTS] = {"SELECT count(*) FROM self_report_link WHERE id = ?", NULL},
+    [Q_BREAKGLASS_INSERT] = {"INSERT INTO break_glass (user_id, patient_id, reason, opened_at, "
+                             "expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                             NULL},
+    [Q_BREAKGLASS_ACTIVE] = {"SELECT " BREAKGLASS_COLS " FROM break_glass WHERE user_id = ? "
+                             "AND patient_id = ? AND opened_at <= ? AND expires_at > ? "
+                             "ORDER BY expires_at DESC, id DESC LIMIT 1",
+                             NULL},
+    [Q_BREAKGLASS_LIST] = {"SELECT b.id, b.user_id, b.patient_id, b.reason, b.opened_at, "
+                           "b.expires_at FROM break_glass b JOIN staff_user u ON u.id = b.user_id "
+                           "WHERE u.site_id = ? ORDER BY b.opened_at DESC, b.id DESC LIMIT ?",
+                           NULL},
 };
 
 /* How many triggers Q_AUDIT_PROTECTION must count in each dialect. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "keta_test.h"
+#include "keta/instruments.h"
 #include "keta/service.h"
 #include "keta/store.h"
 #include "store/internal.h"
@@ -1675,6 +1676,9 @@ static void session_library_limits(void **state)
     assert_non_null(strstr(err.message, "drug_library.ketamine_iv.hard_max_mg"));
 }
 
+/* Self-report links, staff administration, break-glass (tests/integration/selfreport.c). */
+#include "selfreport.c"
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -1710,6 +1714,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(scenario1_4_course_and_session_dose, setup_clinic,
                                         teardown),
         cmocka_unit_test_setup_teardown(session_library_limits, setup_clinic, teardown),
+        cmocka_unit_test_setup_teardown(scenario11_self_report_link, setup_clinic, teardown),
+        cmocka_unit_test_setup_teardown(self_report_link_rules, setup_clinic, teardown),
+        cmocka_unit_test_setup_teardown(staff_administration, setup_clinic, teardown),
+        cmocka_unit_test_setup_teardown(scenario18_break_glass, setup_clinic, teardown),
+        cmocka_unit_test_setup_teardown(policy_read, setup_clinic, teardown),
     };
     const char *name = use_pg() ? "integration (postgresql)" : "integration (sqlite)";
     return cmocka_run_group_tests_name(name, tests, NULL, NULL);
