@@ -49,8 +49,11 @@ static keta_err dummy_hash(keta_service *svc, char out[crypto_pwhash_STRBYTES])
     if (!svc->dummy_ready) {
         unsigned char pw[32];
         randombytes_buf(pw, sizeof pw);
-        if (crypto_pwhash_str(svc->dummy_hash, (const char *)pw, sizeof pw,
-                              svc->opt.pwhash_opslimit, svc->opt.pwhash_memlimit) == 0)
+        svc__pwhash_enter();
+        int bad = crypto_pwhash_str(svc->dummy_hash, (const char *)pw, sizeof pw,
+                                    svc->opt.pwhash_opslimit, svc->opt.pwhash_memlimit);
+        svc__pwhash_leave();
+        if (bad == 0)
             svc->dummy_ready = true;
         else
             rc = KETA_ENOMEM;
@@ -91,8 +94,11 @@ keta_err keta_service_authenticate(keta_service *svc, const char *username, cons
     bool verified = false;
     if (!known && dummy_hash(svc, hash) != KETA_OK)
         return keta_error_set(err, KETA_ENOMEM, NULL, "not enough memory to check a password");
-    if (pw_len > 0 && pw_len <= KETA_PASSWORD_MAX)
+    if (pw_len > 0 && pw_len <= KETA_PASSWORD_MAX) {
+        svc__pwhash_enter();
         verified = crypto_pwhash_str_verify(hash, password, pw_len) == 0;
+        svc__pwhash_leave();
+    }
     keta_role role = KETA_ROLE_FRONT_DESK;
     if (!known)
         why = "unknown user";
@@ -106,9 +112,11 @@ keta_err keta_service_authenticate(keta_service *svc, const char *username, cons
     /* 3. A hash made at other settings is remade at the current ones. */
     if (why == NULL && crypto_pwhash_str_needs_rehash(hash, svc->opt.pwhash_opslimit,
                                                       svc->opt.pwhash_memlimit) != 0) {
+        svc__pwhash_enter();
         if (crypto_pwhash_str(rehash, password, pw_len, svc->opt.pwhash_opslimit,
                               svc->opt.pwhash_memlimit) != 0)
             rehash[0] = '\0'; /* keep the old hash; the login still succeeds */
+        svc__pwhash_leave();
     }
     sodium_memzero(hash, sizeof hash);
 

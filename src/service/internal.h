@@ -19,6 +19,10 @@ struct keta_service {
     char dummy_hash[crypto_pwhash_STRBYTES];
 };
 
+/* Around every argon2id computation: one at a time per process (service.c). */
+void svc__pwhash_enter(void);
+void svc__pwhash_leave(void);
+
 /* The service clock now, in the canonical form and in milliseconds. */
 int64_t svc__now_ms(const keta_service *svc);
 void svc__now(const keta_service *svc, char out[KETA_TIME_LEN]);

@@ -210,6 +210,23 @@ keta_err svc__check_text(const char *v, size_t max, const char *field, keta_erro
     return KETA_OK;
 }
 
+/*
+ * One argon2id computation at a time in this process: each takes opt.pwhash_memlimit bytes
+ * (128 MiB by default), so a burst of logins cannot take the server's memory; they queue
+ * (about 0.2 s each on the reference machine) instead.
+ */
+static pthread_mutex_t pwhash_gate = PTHREAD_MUTEX_INITIALIZER;
+
+void svc__pwhash_enter(void)
+{
+    pthread_mutex_lock(&pwhash_gate);
+}
+
+void svc__pwhash_leave(void)
+{
+    pthread_mutex_unlock(&pwhash_gate);
+}
+
 keta_err svc__hash_password(const keta_service *svc, const char *password, const char *field,
                             char out[crypto_pwhash_STRBYTES], keta_error *err)
 {
@@ -220,8 +237,11 @@ keta_err svc__hash_password(const keta_service *svc, const char *password, const
     if (n > KETA_PASSWORD_MAX)
         return keta_error_set(err, KETA_ETOOBIG, field, "a password has at most %d bytes",
                               KETA_PASSWORD_MAX);
-    if (crypto_pwhash_str(out, password, n, svc->opt.pwhash_opslimit, svc->opt.pwhash_memlimit) !=
-        0)
+    svc__pwhash_enter();
+    int bad =
+        crypto_pwhash_str(out, password, n, svc->opt.pwhash_opslimit, svc->opt.pwhash_memlimit);
+    svc__pwhash_leave();
+    if (bad != 0)
         return keta_error_set(err, KETA_ENOMEM, NULL,
                               "not enough memory to hash a password (%zu MiB)",
                               svc->opt.pwhash_memlimit >> 20);

@@ -180,8 +180,12 @@ keta_err keta_service_change_password(keta_service *svc, const keta_actor *actor
                             "account %s cannot be read", actor->username);
         goto out;
     }
-    bool verified = old_len > 0 && old_len <= KETA_PASSWORD_MAX &&
-                    crypto_pwhash_str_verify(hash, old_password, old_len) == 0;
+    bool verified = false;
+    if (old_len > 0 && old_len <= KETA_PASSWORD_MAX) {
+        svc__pwhash_enter();
+        verified = crypto_pwhash_str_verify(hash, old_password, old_len) == 0;
+        svc__pwhash_leave();
+    }
     keta_audit_entry e;
     svc__audit_init(svc, &e, actor, "user.password_change", "staff_user", actor->user_id, 0);
     if (!verified) {
