@@ -64,6 +64,20 @@ typedef enum store_qid {
     Q_AUDIT_INSERT,
     Q_AUDIT_LIST,
     Q_AUDIT_PROTECTION,
+    /* intake, eligibility, course orders, check-ins, lists (schema 0002, src/store/intake.c) */
+    Q_PATIENT_SEARCH,
+    Q_COURSE_LIST,
+    Q_COURSE_LIST_SITE,
+    Q_SESSION_LIST,
+    Q_VITALS_LATEST_BP,
+    Q_INTAKE_INSERT,
+    Q_INTAKE_LATEST,
+    Q_ELIGIBILITY_INSERT,
+    Q_ELIGIBILITY_LIST,
+    Q_ORDER_INSERT,
+    Q_ORDER_LIST,
+    Q_CHECKIN_INSERT,
+    Q_CHECKIN_LIST,
     Q_COUNT
 } store_qid;
 
