@@ -61,8 +61,7 @@ static keta_err need(const char *v, size_t cap, const char *field, keta_error *e
     if (v == NULL || v[0] == '\0')
         return keta_error_set(err, KETA_EINVAL, field, "%s is required", field);
     if (strnlen(v, cap) >= cap)
-        return keta_error_set(err, KETA_ETOOBIG, field, "%s has at most %zu bytes", field,
-                              cap - 1);
+        return keta_error_set(err, KETA_ETOOBIG, field, "%s has at most %zu bytes", field, cap - 1);
     return KETA_OK;
 }
 
@@ -88,8 +87,8 @@ typedef int (*each_fn)(void *cb, const void *rec);
 
 /* Step through q's rows into rec, handing each to each(cb, rec) until non-zero. With
    each == NULL, read the first row only (KETA_ENOTFOUND naming what when none). */
-static keta_err run_rows(keta_tx *tx, store_qid q, read_fn read, void *rec, each_fn each,
-                         void *cb, const char *what, keta_error *err)
+static keta_err run_rows(keta_tx *tx, store_qid q, read_fn read, void *rec, each_fn each, void *cb,
+                         const char *what, keta_error *err)
 {
     bool row, any = false;
     keta_err rc;
@@ -109,15 +108,15 @@ static keta_err run_rows(keta_tx *tx, store_qid q, read_fn read, void *rec, each
 }
 
 /* List callbacks are typed per record; run_rows calls them through these adapters. */
-#define EACH(name, type, fntype)                         \
-    typedef struct name##_cb {                           \
-        fntype fn;                                       \
-        void *ctx;                                       \
-    } name##_cb;                                         \
-    static int name##_each(void *cb, const void *rec)    \
-    {                                                    \
-        const name##_cb *c = cb;                         \
-        return c->fn(c->ctx, (const type *)rec);         \
+#define EACH(name, type, fntype)                      \
+    typedef struct name##_cb {                        \
+        fntype fn;                                    \
+        void *ctx;                                    \
+    } name##_cb;                                      \
+    static int name##_each(void *cb, const void *rec) \
+    {                                                 \
+        const name##_cb *c = cb;                      \
+        return c->fn(c->ctx, (const type *)rec);      \
     }
 
 /* ---- lists over schema 0001 --------------------------------------------------------------------
@@ -171,8 +170,7 @@ keta_err keta_store_patient_search(keta_tx *tx, int64_t site_id, const char *pre
     b_int(tx, q, 5, limit);
     b_int(tx, q, 6, offset);
     keta_patient p;
-    return run_rows(tx, q, read_patient, &p, patient_each, &(patient_cb){fn, ctx}, "patient",
-                    err);
+    return run_rows(tx, q, read_patient, &p, patient_each, &(patient_cb){fn, ctx}, "patient", err);
 }
 
 static void read_course(keta_tx *tx, store_qid q, void *out)
@@ -198,8 +196,7 @@ static keta_err course_list(keta_tx *tx, store_qid q, int64_t key, keta_course_f
         return rc;
     b_int(tx, q, 1, key);
     keta_course c;
-    return run_rows(tx, q, read_course, &c, course_each, &(course_cb){fn, ctx}, "course",
-                    err);
+    return run_rows(tx, q, read_course, &c, course_each, &(course_cb){fn, ctx}, "course", err);
 }
 
 keta_err keta_store_course_list(keta_tx *tx, int64_t patient_id, keta_course_fn fn, void *ctx,
@@ -244,7 +241,8 @@ keta_err keta_store_session_list(keta_tx *tx, int64_t course_id, keta_session_fn
     keta_err rc = keta__st_start(tx, Q_SESSION_LIST, err);
     if (rc == KETA_OK) {
         b_int(tx, Q_SESSION_LIST, 1, course_id);
-        rc = run_rows(tx, Q_SESSION_LIST, read_session, s, session_each, &(session_cb){fn, ctx}, "session", err);
+        rc = run_rows(tx, Q_SESSION_LIST, read_session, s, session_each, &(session_cb){fn, ctx},
+                      "session", err);
     }
     keta_free(s);
     return rc;
@@ -273,15 +271,15 @@ keta_err keta_store_vitals_latest_bp(keta_tx *tx, int64_t patient_id, keta_vital
     if (rc)
         return rc;
     b_int(tx, Q_VITALS_LATEST_BP, 1, patient_id);
-    return run_rows(tx, Q_VITALS_LATEST_BP, read_vitals, out, NULL, NULL,
-                    "blood pressure recorded", err);
+    return run_rows(tx, Q_VITALS_LATEST_BP, read_vitals, out, NULL, NULL, "blood pressure recorded",
+                    err);
 }
 
-/* ---- intake --------------------------------------------------------------------------------------
+/* ---- intake
+ * --------------------------------------------------------------------------------------
  */
 
-keta_err keta_store_intake_insert(keta_tx *tx, const keta_intake *in, int64_t *id,
-                                  keta_error *err)
+keta_err keta_store_intake_insert(keta_tx *tx, const keta_intake *in, int64_t *id, keta_error *err)
 {
     store_qid q = Q_INTAKE_INSERT;
     keta_err rc;
@@ -318,11 +316,11 @@ keta_err keta_store_intake_latest(keta_tx *tx, int64_t patient_id, keta_intake *
     if (rc)
         return rc;
     b_int(tx, Q_INTAKE_LATEST, 1, patient_id);
-    return run_rows(tx, Q_INTAKE_LATEST, read_intake, out, NULL, NULL, "intake recorded",
-                    err);
+    return run_rows(tx, Q_INTAKE_LATEST, read_intake, out, NULL, NULL, "intake recorded", err);
 }
 
-/* ---- eligibility ---------------------------------------------------------------------------------
+/* ---- eligibility
+ * ---------------------------------------------------------------------------------
  */
 
 keta_err keta_store_eligibility_insert(keta_tx *tx, const keta_eligibility *in, int64_t *id,
@@ -381,7 +379,8 @@ keta_err keta_store_eligibility_list(keta_tx *tx, int64_t patient_id, keta_eligi
     return rc;
 }
 
-/* ---- course orders -------------------------------------------------------------------------------
+/* ---- course orders
+ * -------------------------------------------------------------------------------
  */
 
 keta_err keta_store_course_order_insert(keta_tx *tx, const keta_course_order *in, int64_t *id,
@@ -439,7 +438,8 @@ keta_err keta_store_course_order_list(keta_tx *tx, int64_t course_id, keta_cours
     return rc;
 }
 
-/* ---- home check-ins ------------------------------------------------------------------------------
+/* ---- home check-ins
+ * ------------------------------------------------------------------------------
  */
 
 keta_err keta_store_checkin_insert(keta_tx *tx, const keta_checkin *in, int64_t *id,
@@ -492,7 +492,8 @@ keta_err keta_store_checkin_list(keta_tx *tx, int64_t patient_id, int limit, ket
     if (rc == KETA_OK) {
         b_int(tx, Q_CHECKIN_LIST, 1, patient_id);
         b_int(tx, Q_CHECKIN_LIST, 2, limit);
-        rc = run_rows(tx, Q_CHECKIN_LIST, read_checkin, c, checkin_each, &(checkin_cb){fn, ctx}, "check-in", err);
+        rc = run_rows(tx, Q_CHECKIN_LIST, read_checkin, c, checkin_each, &(checkin_cb){fn, ctx},
+                      "check-in", err);
     }
     keta_free(c);
     return rc;
