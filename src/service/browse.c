@@ -18,8 +18,8 @@ keta_err keta_service_search_patients(keta_service *svc, const keta_actor *actor
                                       int limit, int64_t offset, keta_patient_fn fn, void *ctx,
                                       keta_error *err)
 {
-    keta_err rc = svc__authorize(svc, actor, KETA_PERM_PATIENT_READ, "patient.search", "patient",
-                                 0, 0, err);
+    keta_err rc =
+        svc__authorize(svc, actor, KETA_PERM_PATIENT_READ, "patient.search", "patient", 0, 0, err);
     if (rc)
         return rc;
     if (q != NULL && q[0] != '\0' && (rc = svc__check_text(q, KETA_SEARCH_MAX, "/q", err)))
@@ -96,8 +96,7 @@ keta_err keta_service_list_courses(keta_service *svc, const keta_actor *actor, i
 }
 
 keta_err keta_service_get_course(keta_service *svc, const keta_actor *actor, int64_t course_id,
-                                 keta_course *out, keta_session_fn fn, void *ctx,
-                                 keta_error *err)
+                                 keta_course *out, keta_session_fn fn, void *ctx, keta_error *err)
 {
     keta_err rc = svc__authorize(svc, actor, read_perm(actor, KETA_PERM_PATIENT_READ),
                                  "course.read", "course", course_id, 0, err);
@@ -109,8 +108,8 @@ keta_err keta_service_get_course(keta_service *svc, const keta_actor *actor, int
         keta_tx_rollback(tx);
         return rc;
     }
-    if ((rc = svc__load_in_scope(svc, tx, actor, out->patient_id, "course.read", "course", &p,
-                                 err)))
+    if ((rc =
+             svc__load_in_scope(svc, tx, actor, out->patient_id, "course.read", "course", &p, err)))
         return rc;
     if (fn != NULL)
         rc = keta_store_session_list(tx, course_id, fn, ctx, err);

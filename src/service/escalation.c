@@ -120,10 +120,10 @@ static keta_err review_request(const course_state *st, json_t **out, int64_t *ba
                               "a review needs a PHQ-9 baseline before the first session and a "
                               "later PHQ-9");
     size_t cur = st->n_scores - 1;
-    json_t *r = json_pack("{ss,si,si,ss,si,si}", "protocol", st->course.protocol,
-                          "sessions_completed", st->done, "sessions_planned", (int)st->n,
-                          "instrument", "phq9", "baseline", st->score[base], "current",
-                          st->score[cur]);
+    json_t *r =
+        json_pack("{ss,si,si,ss,si,si}", "protocol", st->course.protocol, "sessions_completed",
+                  st->done, "sessions_planned", (int)st->n, "instrument", "phq9", "baseline",
+                  st->score[base], "current", st->score[cur]);
     keta_err rc = r != NULL ? KETA_OK : KETA_ENOMEM;
     if (rc == KETA_OK && weight > 0)
         rc = keta_json_set(r, "weight_kg", json_real(weight));
@@ -149,10 +149,11 @@ static keta_err review_of(const keta_service *svc, const course_state *st, json_
     if (rc == KETA_OK)
         rc = keta_course_review_json(&svc->policy, req, &res, err);
     json_decref(req);
-    if (rc == KETA_OK && ((rc = keta_json_set(res, "course_id", json_integer(st->course.id))) ||
-                          (rc = keta_json_set(res, "baseline_assessment_id", json_integer(base_id))) ||
-                          (rc = keta_json_set(res, "current_assessment_id", json_integer(cur_id))) ||
-                          (rc = keta_json_set(res, "escalated", json_boolean(st->escalated)))))
+    if (rc == KETA_OK &&
+        ((rc = keta_json_set(res, "course_id", json_integer(st->course.id))) ||
+         (rc = keta_json_set(res, "baseline_assessment_id", json_integer(base_id))) ||
+         (rc = keta_json_set(res, "current_assessment_id", json_integer(cur_id))) ||
+         (rc = keta_json_set(res, "escalated", json_boolean(st->escalated)))))
         rc = keta_error_set(err, rc, NULL, "out of memory");
     if (rc != KETA_OK) {
         json_decref(res);
@@ -164,8 +165,7 @@ static keta_err review_of(const keta_service *svc, const course_state *st, json_
 
 /* Begin on course_id of a patient within the actor's reach and load its state. */
 static keta_err begin_on_course(keta_service *svc, const keta_actor *actor, int64_t course_id,
-                                const char *action, keta_tx **tx, course_state *st,
-                                keta_error *err)
+                                const char *action, keta_tx **tx, course_state *st, keta_error *err)
 {
     keta_patient p;
     keta_err rc = svc__begin(svc, actor, tx, err);
@@ -216,8 +216,8 @@ static keta_err reorder(keta_tx *tx, keta_session *ses, const json_t *offer, int
     if (o == NULL)
         return keta_error_set(err, KETA_EINTEGRITY, "/sessions", "session %lld has no order",
                               (long long)ses->id);
-    static const char *const copied[] = {"mg_per_kg", "dose_mg", "duration_min",
-                                         "rate_mg_per_min", NULL};
+    static const char *const copied[] = {"mg_per_kg", "dose_mg", "duration_min", "rate_mg_per_min",
+                                         NULL};
     keta_err rc = KETA_OK;
     for (size_t i = 0; rc == KETA_OK && copied[i] != NULL; i++)
         rc = keta_json_set(o, copied[i], json_incref(json_object_get(offer, copied[i])));
@@ -244,8 +244,8 @@ static const json_t *escalation_offer(const json_t *review)
     return NULL;
 }
 
-keta_err keta_service_escalate_course(keta_service *svc, const keta_actor *actor,
-                                      int64_t course_id, json_t **order, keta_error *err)
+keta_err keta_service_escalate_course(keta_service *svc, const keta_actor *actor, int64_t course_id,
+                                      json_t **order, keta_error *err)
 {
     keta_err rc = svc__authorize(svc, actor, KETA_PERM_ORDER_WRITE, "course.escalate", "course",
                                  course_id, 0, err);
@@ -298,9 +298,9 @@ keta_err keta_service_escalate_course(keta_service *svc, const keta_actor *actor
     }
     if (rc == KETA_OK) {
         answer = json_pack("{sI,sI,ss,sf,si,si,si,sO}", "id", (json_int_t)ord->id, "course_id",
-                           (json_int_t)course_id, "kind", "escalation", "mg_per_kg",
-                           ord->mg_per_kg, "duration_min", ord->duration_min, "first_session",
-                           ord->first_session, "sessions_reordered", reordered, "review", review);
+                           (json_int_t)course_id, "kind", "escalation", "mg_per_kg", ord->mg_per_kg,
+                           "duration_min", ord->duration_min, "first_session", ord->first_session,
+                           "sessions_reordered", reordered, "review", review);
         if (answer == NULL)
             rc = keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
     }

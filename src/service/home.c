@@ -68,7 +68,7 @@ static keta_err home_request(const json_t *in, const char *now, json_t **out, ke
 }
 
 static keta_err raise_task(keta_tx *tx, int64_t patient_id, const char *kind, const char *rule,
-                      const char *detail, const char *now, int64_t *id, keta_error *err)
+                           const char *detail, const char *now, int64_t *id, keta_error *err)
 {
     keta_alert_record a = {.patient_id = patient_id};
     (void)snprintf(a.kind, sizeof a.kind, "%s", kind);
@@ -88,9 +88,8 @@ static keta_err audit_alert(keta_service *svc, keta_tx *tx, const keta_actor *ac
     return keta_store_audit_append(tx, &a, NULL, err);
 }
 
-keta_err keta_service_record_checkin(keta_service *svc, const keta_actor *actor,
-                                     int64_t patient_id, const json_t *checkin, json_t **result,
-                                     keta_error *err)
+keta_err keta_service_record_checkin(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                     const json_t *checkin, json_t **result, keta_error *err)
 {
     if (actor == NULL)
         return keta_error_set(err, KETA_EAUTH, NULL, "no authenticated user");
@@ -136,11 +135,11 @@ keta_err keta_service_record_checkin(keta_service *svc, const keta_actor *actor,
         (void)snprintf(detail, sizeof detail, "home check-in: same-day clinician contact; %s",
                        msg != NULL ? msg : status);
         rc = raise_task(tx, patient_id, ALERT_KIND_TASK, task_rule, detail, c->checked_in_at,
-                   &c->alert_id, err);
+                        &c->alert_id, err);
     }
     if (rc == KETA_OK && screen)
         rc = raise_task(tx, patient_id, KETA_ALERT_KIND_CSSRS_DUE, "suicide.phq9_item9_min",
-                   "C-SSRS screen before the next dose", c->checked_in_at, &screen_id, err);
+                        "C-SSRS screen before the next dose", c->checked_in_at, &screen_id, err);
     if (rc == KETA_OK)
         rc = keta_store_checkin_insert(tx, c, &c->id, err);
     keta_audit_entry e;
@@ -174,9 +173,8 @@ out:
     return rc;
 }
 
-keta_err keta_service_list_checkins(keta_service *svc, const keta_actor *actor,
-                                    int64_t patient_id, int limit, keta_checkin_fn fn, void *ctx,
-                                    keta_error *err)
+keta_err keta_service_list_checkins(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                    int limit, keta_checkin_fn fn, void *ctx, keta_error *err)
 {
     if (actor == NULL)
         return keta_error_set(err, KETA_EAUTH, NULL, "no authenticated user");

@@ -15,9 +15,9 @@
 #define SUMMARY_MAX 2001
 
 /* Members of an intake that are eligibility rule inputs, passed to the rules as they are. */
-static const char *const rule_inputs[] = {"diagnoses", "acute_suicidal_ideation",
-                                          "antidepressant_trials", "history", "medications",
-                                          NULL};
+static const char *const rule_inputs[] = {
+    "diagnoses", "acute_suicidal_ideation", "antidepressant_trials", "history", "medications",
+    NULL};
 
 /* ---- checking an intake ------------------------------------------------------------------------
  */
@@ -57,11 +57,15 @@ static int find_assessment(void *ctx, const keta_assessment *a)
 static keta_err check_intake(const keta_service *svc, const json_t *in, int age_y,
                              int64_t *baseline_id, keta_error *err)
 {
-    static const char *const keys[] = {"diagnoses",   "acute_suicidal_ideation",
+    static const char *const keys[] = {"diagnoses",
+                                       "acute_suicidal_ideation",
                                        "antidepressant_trials",
-                                       "history",     "medications",
-                                       "bp",          "baseline_assessment_id",
-                                       "summary",     NULL};
+                                       "history",
+                                       "medications",
+                                       "bp",
+                                       "baseline_assessment_id",
+                                       "summary",
+                                       NULL};
     static const char *const required[] = {"diagnoses", NULL};
     keta_err rc = keta_json_check_keys(in, "", keys, required, err);
     bool has_base = false;
@@ -97,8 +101,8 @@ keta_err keta_service_record_intake(keta_service *svc, const keta_actor *actor, 
                                     const json_t *intake, int64_t *id, int *version,
                                     keta_error *err)
 {
-    keta_err rc = svc__authorize(svc, actor, KETA_PERM_ASSESSMENT_RECORD, "intake.record",
-                                 "intake", 0, patient_id, err);
+    keta_err rc = svc__authorize(svc, actor, KETA_PERM_ASSESSMENT_RECORD, "intake.record", "intake",
+                                 0, patient_id, err);
     if (rc)
         return rc;
     if (!json_is_object(intake))
@@ -224,19 +228,22 @@ static keta_err add_measurements(keta_tx *tx, int64_t patient_id, const keta_int
     if (vrc != KETA_OK && vrc != KETA_ENOTFOUND)
         return vrc;
     const json_t *ibp = json_object_get(intake, "bp");
-    bool session_newer = vrc == KETA_OK && (ibp == NULL || strcmp(v.measured_at, in->recorded_at) > 0);
+    bool session_newer =
+        vrc == KETA_OK && (ibp == NULL || strcmp(v.measured_at, in->recorded_at) > 0);
     if (session_newer) {
-        rc = keta_json_set(req, "bp", json_pack("{si,si}", "systolic_mmhg", v.systolic_mmhg,
-                                                "diastolic_mmhg", v.diastolic_mmhg));
+        rc = keta_json_set(req, "bp",
+                           json_pack("{si,si}", "systolic_mmhg", v.systolic_mmhg, "diastolic_mmhg",
+                                     v.diastolic_mmhg));
         if (rc == KETA_OK)
-            rc = keta_json_set(used, "bp", json_pack("{ss,sI,ss}", "source", "session_vitals",
-                                                     "vitals_id", (json_int_t)v.id, "measured_at",
-                                                     v.measured_at));
+            rc = keta_json_set(used, "bp",
+                               json_pack("{ss,sI,ss}", "source", "session_vitals", "vitals_id",
+                                         (json_int_t)v.id, "measured_at", v.measured_at));
     } else if (ibp != NULL) {
         rc = keta_json_set(req, "bp", json_incref((json_t *)ibp));
         if (rc == KETA_OK)
-            rc = keta_json_set(used, "bp", json_pack("{ss,ss}", "source", "intake", "measured_at",
-                                                     in->recorded_at));
+            rc = keta_json_set(
+                used, "bp",
+                json_pack("{ss,ss}", "source", "intake", "measured_at", in->recorded_at));
     } else {
         rc = keta_json_set(used, "bp", json_null());
     }
@@ -259,10 +266,10 @@ keta_err keta_service_sign_eligibility(keta_service *svc, const keta_actor *acto
     if (rv == NULL || sv == NULL)
         rc = keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
     if (rc == KETA_OK)
-        rc = keta_json_choice(rv, "/route", "route",
-                              (const char *const[]){"iv", "im", "sc", "oral", "sublingual",
-                                                    "intranasal", NULL},
-                              &ri, err);
+        rc = keta_json_choice(
+            rv, "/route", "route",
+            (const char *const[]){"iv", "im", "sc", "oral", "sublingual", "intranasal", NULL}, &ri,
+            err);
     if (rc == KETA_OK)
         rc = keta_json_choice(sv, "/setting", "setting", settings, &si, err);
     json_decref(rv);

@@ -7,8 +7,7 @@
 
 #include "internal.h"
 
-keta_err svc__dump_into(const json_t *v, char *dst, size_t cap, const char *field,
-                        keta_error *err)
+keta_err svc__dump_into(const json_t *v, char *dst, size_t cap, const char *field, keta_error *err)
 {
     char *text = keta_json_dump(v, false);
     if (text == NULL)

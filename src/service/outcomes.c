@@ -39,9 +39,9 @@ typedef struct scores {
 static int gather_score(void *ctx, const keta_assessment *a)
 {
     scores *s = ctx;
-    bool keep = s->only != NULL ? strcmp(a->instrument, s->only) == 0
-                                : strcmp(a->instrument, "phq9") == 0 ||
-                                      strcmp(a->instrument, "madrs") == 0;
+    bool keep = s->only != NULL
+                    ? strcmp(a->instrument, s->only) == 0
+                    : strcmp(a->instrument, "phq9") == 0 || strcmp(a->instrument, "madrs") == 0;
     if (!keep || !a->complete || !a->has_total)
         return 0;
     if (s->n == SCORES_MAX) /* keep the latest: drop the oldest */
@@ -169,11 +169,12 @@ static double minutes_between(const char *from, const char *to)
     return (double)(b - a) / 60000.0;
 }
 
-/* ---- the forecast --------------------------------------------------------------------------------
+/* ---- the forecast
+ * --------------------------------------------------------------------------------
  */
 
 /* The `keta forecast` request of the patient's doses and PHQ-9/MADRS scores, or NULL with
-   *why when there is not enough to fit. */
+ *why when there is not enough to fit. */
 static json_t *forecast_request(const keta_patient *p, double weight_kg, int age_y,
                                 const history *h, const scores *s, const char **why)
 {
@@ -197,9 +198,8 @@ static json_t *forecast_request(const keta_patient *p, double weight_kg, int age
         json_t *d = json_pack("{ss,sf,sf}", "route", h->dose_route, "amount_mg", h->d[i].mg,
                               "start_min", minutes_between(origin, h->d[i].at));
         if (d != NULL && strcmp(h->dose_route, "iv") == 0 &&
-            keta_json_set(d, "duration_min", json_integer(h->d[i].duration_min > 0
-                                                              ? h->d[i].duration_min
-                                                              : 40)))
+            keta_json_set(d, "duration_min",
+                          json_integer(h->d[i].duration_min > 0 ? h->d[i].duration_min : 40)))
             d = NULL;
         if (keta_json_push(doses, d)) {
             json_decref(doses);
@@ -221,9 +221,9 @@ static json_t *forecast_request(const keta_patient *p, double weight_kg, int age
         json_decref(sc);
         return NULL;
     }
-    return json_pack("{ss,s{sf,si},so,so,si,si,ss}", "model", "domino1984", "patient",
-                     "weight_kg", weight_kg, "age_y", age_y, "doses", doses, "scores", sc,
-                     "samples", FORECAST_SAMPLES, "seed", 1, "origin_date", date);
+    return json_pack("{ss,s{sf,si},so,so,si,si,ss}", "model", "domino1984", "patient", "weight_kg",
+                     weight_kg, "age_y", age_y, "doses", doses, "scores", sc, "samples",
+                     FORECAST_SAMPLES, "seed", 1, "origin_date", date);
 }
 
 /* The forecast as the outcome answer shows it: {"available", ...}. New reference. */
@@ -238,13 +238,13 @@ static json_t *forecast_of(const keta_patient *p, double weight_kg, int age_y, c
     json_decref(req);
     if (fc == NULL)
         return json_pack("{sb,ss}", "available", 0, "reason", why != NULL ? why : "");
-    json_t *o = json_pack("{sb,ss,sO*,sO*,sO*,sO*,sO*,sO*,sO*,sO*}", "available", 1, "model",
-                          "domino1984", "instrument", json_object_get(fc, "instrument"),
-                          "threshold", json_object_get(fc, "threshold"), "band",
-                          json_object_get(fc, "band"), "times_min",
-                          json_object_get(fc, "times_min"), "score", json_object_get(fc, "score"),
-                          "lower", json_object_get(fc, "lower"), "upper",
-                          json_object_get(fc, "upper"), "relapse", json_object_get(fc, "relapse"));
+    json_t *o =
+        json_pack("{sb,ss,sO*,sO*,sO*,sO*,sO*,sO*,sO*,sO*}", "available", 1, "model", "domino1984",
+                  "instrument", json_object_get(fc, "instrument"), "threshold",
+                  json_object_get(fc, "threshold"), "band", json_object_get(fc, "band"),
+                  "times_min", json_object_get(fc, "times_min"), "score",
+                  json_object_get(fc, "score"), "lower", json_object_get(fc, "lower"), "upper",
+                  json_object_get(fc, "upper"), "relapse", json_object_get(fc, "relapse"));
     if (o != NULL && keta_json_set(o, "origin_date", json_stringn(h->d[0].at, 10)) != KETA_OK) {
         json_decref(o);
         o = NULL;
@@ -257,8 +257,8 @@ static json_t *forecast_of(const keta_patient *p, double weight_kg, int age_y, c
  */
 
 typedef struct outcome_work {
-    scores s;    /* the instrument asked for */
-    scores pd;   /* PHQ-9 and MADRS for the forecast */
+    scores s;  /* the instrument asked for */
+    scores pd; /* PHQ-9 and MADRS for the forecast */
     history h;
     keta_patient p;
     keta_weight w;
@@ -324,9 +324,9 @@ keta_err keta_service_patient_outcomes(keta_service *svc, const keta_actor *acto
         if (rc == KETA_OK)
             rc = keta_json_set(res, "patient_id", json_integer(patient_id));
         if (rc == KETA_OK)
-            rc = keta_json_set(res, "assessment_ids",
-                               json_pack("[I,I]", (json_int_t)w->s.r[0].id,
-                                         (json_int_t)w->s.r[w->s.n - 1].id));
+            rc = keta_json_set(
+                res, "assessment_ids",
+                json_pack("[I,I]", (json_int_t)w->s.r[0].id, (json_int_t)w->s.r[w->s.n - 1].id));
         if (rc != KETA_OK)
             rc = keta_error_set(err, rc, NULL, "out of memory");
     }
@@ -427,17 +427,17 @@ static json_t *rates(const json_t *by)
     json_t *arr = json_array();
     const char *protocol;
     json_t *row;
-    json_object_foreach((json_t *)by, protocol, row) {
+    json_object_foreach((json_t *)by, protocol, row)
+    {
         json_int_t n = json_integer_value(json_object_get(row, "evaluated"));
         json_int_t resp = json_integer_value(json_object_get(row, "responders"));
         json_int_t rem = json_integer_value(json_object_get(row, "remitters"));
-        if (keta_json_push(arr, json_pack("{ss,sI,sI,sI,sf,sf}", "protocol", protocol,
-                                          "evaluated", n, "responders", resp, "remitters", rem,
-                                          "response_rate_percent",
-                                          n > 0 ? round(1000.0 * (double)resp / (double)n) / 10 : 0.0,
-                                          "remission_rate_percent",
-                                          n > 0 ? round(1000.0 * (double)rem / (double)n) / 10
-                                                : 0.0))) {
+        if (keta_json_push(arr,
+                           json_pack("{ss,sI,sI,sI,sf,sf}", "protocol", protocol, "evaluated", n,
+                                     "responders", resp, "remitters", rem, "response_rate_percent",
+                                     n > 0 ? round(1000.0 * (double)resp / (double)n) / 10 : 0.0,
+                                     "remission_rate_percent",
+                                     n > 0 ? round(1000.0 * (double)rem / (double)n) / 10 : 0.0))) {
             json_decref(arr);
             return NULL;
         }
@@ -448,8 +448,8 @@ static json_t *rates(const json_t *by)
 keta_err keta_service_outcome_summary(keta_service *svc, const keta_actor *actor, json_t **out,
                                       keta_error *err)
 {
-    keta_err rc = svc__authorize(svc, actor, KETA_PERM_ASSESSMENT_READ, "outcome.summary",
-                                 "course", 0, 0, err);
+    keta_err rc = svc__authorize(svc, actor, KETA_PERM_ASSESSMENT_READ, "outcome.summary", "course",
+                                 0, 0, err);
     if (rc)
         return rc;
     site_courses sc = {.c = keta_malloc(SUMMARY_COURSES_MAX * sizeof(course_row))};
@@ -483,9 +483,9 @@ keta_err keta_service_outcome_summary(keta_service *svc, const keta_actor *actor
         json_decref(one);
     }
     if (rc == KETA_OK) {
-        res = json_pack("{ss,sI,sI,sb,so,sO*}", "instrument", "phq9", "courses",
-                        (json_int_t)sc.n, "evaluated", (json_int_t)evaluated, "truncated",
-                        sc.truncated, "by_protocol", rates(by), "definitions", defs);
+        res = json_pack("{ss,sI,sI,sb,so,sO*}", "instrument", "phq9", "courses", (json_int_t)sc.n,
+                        "evaluated", (json_int_t)evaluated, "truncated", sc.truncated,
+                        "by_protocol", rates(by), "definitions", defs);
         if (res == NULL || (rc = keta_json_set(res, "evaluation",
                                                json_string("baseline: the last PHQ-9 at or before "
                                                            "the course's first dose; outcome: the "
