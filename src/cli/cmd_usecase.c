@@ -21,7 +21,7 @@
 #include "keta/usecase.h"
 
 keta_err keta_cli_read_password(const char *prompt, bool confirm, char *buf, size_t cap,
-                              keta_error *err)
+                                keta_error *err)
 {
     const char *env = getenv("KETA_PASSWORD");
     if (env != NULL) {
@@ -235,8 +235,8 @@ static int parse_args(const keta_usecase *uc, const char *cmd, int argc, char **
             }
         } else if (c >= O_QUERY && c < O_QUERY + (int)nq) {
             if (strlen(optarg) >= KETA_USECASE_QUERY_MAX) {
-                fprintf(stderr, "keta %s: --%s: at most %d bytes\n", cmd,
-                        qopts[c - O_QUERY], KETA_USECASE_QUERY_MAX - 1);
+                fprintf(stderr, "keta %s: --%s: at most %d bytes\n", cmd, qopts[c - O_QUERY],
+                        KETA_USECASE_QUERY_MAX - 1);
                 return KETA_EXIT_USAGE;
             }
             a->call.query[c - O_QUERY] = optarg;
@@ -274,8 +274,8 @@ static keta_err read_body(const keta_usecase *uc, json_t **body, keta_error *err
     keta_err rc = keta_cli_read_stdin(&in, uc->body_max, err);
     if (rc == KETA_OK) {
         const char *text = in.len > 0 ? keta_buf_str(&in) : "{}";
-        rc = keta_json_parse(text, in.len > 0 ? in.len : 2, uc->body_max, KETA_JSON_MAX_DEPTH,
-                             body, err);
+        rc = keta_json_parse(text, in.len > 0 ? in.len : 2, uc->body_max, KETA_JSON_MAX_DEPTH, body,
+                             err);
     }
     if (rc == KETA_OK && !json_is_object(*body)) {
         rc = keta_error_set(err, KETA_ETYPE, "", "expected a JSON object, got %s",

@@ -10,9 +10,7 @@
 #include "uc_internal.h"
 
 static const keta_usecase *const groups[] = {
-    keta__uc_records,
-    keta__uc_clinical,
-    NULL,
+    keta__uc_records, keta__uc_clinical, keta__uc_intake, keta__uc_outcomes, NULL,
 };
 
 const keta_usecase *keta_usecase_at(size_t i)

@@ -60,7 +60,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
          "bootstrap");
     actors[KETA_ROLE_ADMIN] = admin;
     static const char *const names[KETA_ROLE_COUNT] = {"frontdesk", "nurse", "prescriber",
-                                                       "therapist", "", "patient"};
+                                                       "therapist", "",      "patient"};
     for (int r = 0; r < KETA_ROLE_COUNT; r++) {
         if (r == KETA_ROLE_ADMIN)
             continue;
@@ -118,8 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0; /* the router answers 400 before the use case */
         }
         call.body = body;
-    } else if (uc->query != NULL && uc->query[0] != NULL &&
-               strlen(text) < KETA_USECASE_QUERY_MAX) {
+    } else if (uc->query != NULL && uc->query[0] != NULL && strlen(text) < KETA_USECASE_QUERY_MAX) {
         call.query[0] = text;
     }
     keta_error_clear(&err);

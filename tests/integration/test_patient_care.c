@@ -49,8 +49,7 @@ static void make_database(fx *f)
     const char *k = getenv("KETA_TEST_STORE");
     f->pg = k != NULL && strcmp(k, "postgresql") == 0;
     if (f->pg) {
-        (void)snprintf(f->dbname, sizeof f->dbname, "keta_care_%d_%d", (int)getpid(),
-                       ++db_counter);
+        (void)snprintf(f->dbname, sizeof f->dbname, "keta_care_%d_%d", (int)getpid(), ++db_counter);
         char sql[160];
         (void)snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->dbname);
         PGconn *c = PQconnectdb("postgresql://");
@@ -117,8 +116,7 @@ static long long raw_count(const fx *f, const char *sql)
     return n;
 }
 
-static void add_user(fx *f, const char *name, keta_role role, int64_t patient_id,
-                     keta_actor *out)
+static void add_user(fx *f, const char *name, keta_role role, int64_t patient_id, keta_actor *out)
 {
     keta_error err;
     keta_new_user u = {.username = name,
@@ -150,8 +148,7 @@ static int setup(void **state)
     keta_error err;
     make_database(f);
     /* Monday 2026-03-02 09:00 UTC: the course start of the scenarios. */
-    assert_int_equal(keta_time_parse("2026-03-02T09:00:00.000Z", "now", &f->now_ms, &err),
-                     KETA_OK);
+    assert_int_equal(keta_time_parse("2026-03-02T09:00:00.000Z", "now", &f->now_ms, &err), KETA_OK);
     keta_store_options o = {.create = true, .pool_size = 4};
     assert_int_equal(keta_store_open(f->url, &o, &f->store, &err), KETA_OK);
     assert_int_equal(keta_store_migrate(f->store, NULL, NULL, &err), KETA_OK);
@@ -234,9 +231,8 @@ static int64_t phq9(fx *f, int total, int item9)
         left -= items[i];
     }
     char req[120];
-    (void)snprintf(req, sizeof req, "{\"items\":[%d,%d,%d,%d,%d,%d,%d,%d,%d]}", items[0],
-                   items[1], items[2], items[3], items[4], items[5], items[6], items[7],
-                   items[8]);
+    (void)snprintf(req, sizeof req, "{\"items\":[%d,%d,%d,%d,%d,%d,%d,%d,%d]}", items[0], items[1],
+                   items[2], items[3], items[4], items[5], items[6], items[7], items[8]);
     keta_assessment_result r;
     keta_error err;
     if (keta_service_record_assessment(f->svc, &f->nurse, f->patient_id, 0, "phq9", req, &r, &err))
@@ -255,8 +251,8 @@ static void madrs(fx *f, int total)
     }
     char req[120];
     (void)snprintf(req, sizeof req, "{\"items\":[%d,%d,%d,%d,%d,%d,%d,%d,%d,%d]}", items[0],
-                   items[1], items[2], items[3], items[4], items[5], items[6], items[7],
-                   items[8], items[9]);
+                   items[1], items[2], items[3], items[4], items[5], items[6], items[7], items[8],
+                   items[9]);
     keta_error err;
     if (keta_service_record_assessment(f->svc, &f->nurse, f->patient_id, 0, "madrs", req, NULL,
                                        &err))
@@ -300,9 +296,9 @@ static keta_session_started start(fx *f, int64_t course_id, int n, double weight
     keta_course c;
     sessions_seen ss = course_sessions(f, course_id, &c);
     assert_true(n <= ss.n);
-    assert_int_equal(keta_service_record_weight(f->svc, &f->nurse, f->patient_id, weight_kg, NULL,
-                                                &err),
-                     KETA_OK);
+    assert_int_equal(
+        keta_service_record_weight(f->svc, &f->nurse, f->patient_id, weight_kg, NULL, &err),
+        KETA_OK);
     keta_session_start st = {.lot_number = "LOT-1", .bag_ml = 100};
     keta_session_started out;
     if (keta_service_start_session(f->svc, &f->nurse, ss.id[n - 1], &st, &out, &err))
@@ -366,9 +362,9 @@ static void scenario1_10_intake_and_eligibility(void **state)
 
     /* Only a prescriber signs (eligibility.sign): a nurse is refused and audited. */
     json_t *d = NULL;
-    assert_int_equal(keta_service_sign_eligibility(f->svc, &f->nurse, f->patient_id, "iv", NULL,
-                                                   &d, NULL, &err),
-                     KETA_EDENIED);
+    assert_int_equal(
+        keta_service_sign_eligibility(f->svc, &f->nurse, f->patient_id, "iv", NULL, &d, NULL, &err),
+        KETA_EDENIED);
     assert_refused(f, "eligibility.sign");
     int64_t dec_id = 0;
     if (keta_service_sign_eligibility(f->svc, &f->prescriber, f->patient_id, "iv", NULL, &d,
@@ -381,9 +377,9 @@ static void scenario1_10_intake_and_eligibility(void **state)
     const json_t *bl = json_object_get(d, "baseline");
     assert_int_equal(json_integer_value(json_object_get(bl, "phq9_total")), 21);
     assert_string_equal(json_string_value(json_object_get(bl, "severity")), "severe");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "inputs"),
-                                                        "phq9_assessment_id")),
-                     base);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(d, "inputs"), "phq9_assessment_id")),
+        base);
     const json_t *met = reason_with(d, "met");
     assert_non_null(met);
     assert_non_null(json_string_value(json_object_get(met, "rule")));
@@ -394,8 +390,7 @@ static void scenario1_10_intake_and_eligibility(void **state)
     assert_int_equal(e.entity_id, dec_id);
 
     /* Scenario 10: a new intake (version 2 supersedes 1) with an abdominal aortic aneurysm. */
-    json_object_set_new(json_object_get(in, "history"), "aneurysmal_vascular_disease",
-                        json_true());
+    json_object_set_new(json_object_get(in, "history"), "aneurysmal_vascular_disease", json_true());
     if (keta_service_record_intake(f->svc, &f->nurse, f->patient_id, in, NULL, &version, &err))
         fail_msg("intake 2: %s", err.message);
     assert_int_equal(version, 2);
@@ -405,8 +400,8 @@ static void scenario1_10_intake_and_eligibility(void **state)
     assert_int_equal(got.version, 2);
     assert_non_null(strstr(got.intake_json, "\"aneurysmal_vascular_disease\":true"));
     /* Esketamine blocked with the label reason. */
-    if (keta_service_sign_eligibility(f->svc, &f->prescriber, f->patient_id, "intranasal", NULL,
-                                      &d, NULL, &err))
+    if (keta_service_sign_eligibility(f->svc, &f->prescriber, f->patient_id, "intranasal", NULL, &d,
+                                      NULL, &err))
         fail_msg("sign esketamine: %s", err.message);
     assert_string_equal(json_string_value(json_object_get(d, "drug")), "esketamine");
     assert_string_equal(json_string_value(json_object_get(d, "decision")), "ineligible");
@@ -428,12 +423,12 @@ static void scenario1_10_intake_and_eligibility(void **state)
 
     /* The esketamine order is blocked (refusal audited with the rule); nothing written. */
     long long courses = raw_count(f, "SELECT count(*) FROM course");
-    assert_int_equal(keta_service_create_course(
-                         f->svc, &f->prescriber, f->patient_id,
-                         "{\"protocol\":\"esketamine_trd\",\"start_date\":\"2026-03-02\","
-                         "\"age_y\":45}",
-                         NULL, NULL, &err),
-                     KETA_EDENIED);
+    assert_int_equal(
+        keta_service_create_course(f->svc, &f->prescriber, f->patient_id,
+                                   "{\"protocol\":\"esketamine_trd\",\"start_date\":\"2026-03-02\","
+                                   "\"age_y\":45}",
+                                   NULL, NULL, &err),
+        KETA_EDENIED);
     e = last_audit(f);
     assert_string_equal(e.action, "course.create");
     assert_string_equal(e.outcome, "failure");
@@ -455,8 +450,8 @@ static void eligibility_needs_an_intake(void **state)
     fx *f = *state;
     keta_error err;
     json_t *d = NULL;
-    assert_int_equal(keta_service_sign_eligibility(f->svc, &f->prescriber, f->patient_id, "iv", NULL,
-                                                   &d, NULL, &err),
+    assert_int_equal(keta_service_sign_eligibility(f->svc, &f->prescriber, f->patient_id, "iv",
+                                                   NULL, &d, NULL, &err),
                      KETA_ENOTFOUND);
     assert_string_equal(err.field, "/intake");
     assert_int_equal(keta_service_sign_eligibility(f->svc, &f->prescriber, f->patient_id, "nasal",
@@ -467,7 +462,8 @@ static void eligibility_needs_an_intake(void **state)
     assert_int_equal(raw_count(f, "SELECT count(*) FROM eligibility_decision"), 0);
 }
 
-/* ---- scenario 9 and the lists: courses, sessions, search, assessments ----------------------------
+/* ---- scenario 9 and the lists: courses, sessions, search, assessments
+ * ----------------------------
  */
 
 typedef struct names {
@@ -543,15 +539,14 @@ static void scenario9_lists_courses_search(void **state)
     assert_int_equal(search(f, "%", 10, 0).n, 0);
     assert_int_equal(search(f, "kim", 10, 0).n, 1);
     names none;
-    assert_int_equal(keta_service_search_patients(f->svc, &f->front, "", 101, 0, see_patient,
-                                                  &none, &err),
-                     KETA_ERANGE);
+    assert_int_equal(
+        keta_service_search_patients(f->svc, &f->front, "", 101, 0, see_patient, &none, &err),
+        KETA_ERANGE);
     assert_string_equal(err.field, "/limit");
     keta_actor pt;
     add_user(f, "alex.doe", KETA_ROLE_PATIENT, f->patient_id, &pt);
-    assert_int_equal(
-        keta_service_search_patients(f->svc, &pt, "", 10, 0, see_patient, &none, &err),
-        KETA_EDENIED);
+    assert_int_equal(keta_service_search_patients(f->svc, &pt, "", 10, 0, see_patient, &none, &err),
+                     KETA_EDENIED);
     assert_refused(f, "patient.search");
 
     /* Scenario 9: the esketamine TRD schedule, 8 sessions weeks 1-4, 4 weekly weeks 5-8,
@@ -588,19 +583,20 @@ static void scenario9_lists_courses_search(void **state)
     phq9(f, 21, 0);
     phq9(f, 14, 0);
     history_seen h = {0};
-    assert_int_equal(keta_service_list_assessments(f->svc, &f->nurse, f->patient_id,
-                                                   see_assessment, &h, &err),
-                     KETA_OK);
+    assert_int_equal(
+        keta_service_list_assessments(f->svc, &f->nurse, f->patient_id, see_assessment, &h, &err),
+        KETA_OK);
     assert_int_equal(h.n, 2);
     assert_int_equal(h.last_total, 14);
     assert_string_equal(h.last_band, "moderate"); /* PHQ-9 10-14 moderate, clinic.md §2 */
-    assert_int_equal(keta_service_list_assessments(f->svc, &f->front, f->patient_id,
-                                                   see_assessment, &h, &err),
-                     KETA_EDENIED);
+    assert_int_equal(
+        keta_service_list_assessments(f->svc, &f->front, f->patient_id, see_assessment, &h, &err),
+        KETA_EDENIED);
     assert_refused(f, "assessment.read");
 }
 
-/* ---- scenario 2: review after infusion 3 and the prescriber's escalation -------------------------
+/* ---- scenario 2: review after infusion 3 and the prescriber's escalation
+ * -------------------------
  */
 
 static int64_t iv_course(fx *f)
@@ -730,7 +726,8 @@ static void scenario2_responder_is_not_escalated(void **state)
     assert_int_equal(raw_count(f, "SELECT count(*) FROM course_order"), 0);
 }
 
-/* ---- scenarios 14-16: outcomes -------------------------------------------------------------------
+/* ---- scenarios 14-16: outcomes
+ * -------------------------------------------------------------------
  */
 
 static const json_t *definition(const json_t *out, const char *which)
@@ -758,9 +755,8 @@ static void scenario15_16_phq9_outcomes_relapse_forecast(void **state)
     assert_true(json_is_true(json_object_get(o, "response")));
     assert_false(json_is_true(json_object_get(o, "remission")));
     assert_float_equal(json_number_value(json_object_get(o, "percent_change")), -57.1, 1e-9);
-    assert_string_equal(
-        json_string_value(json_object_get(definition(o, "response"), "rule")),
-        "outcome.response_percent");
+    assert_string_equal(json_string_value(json_object_get(definition(o, "response"), "rule")),
+                        "outcome.response_percent");
     assert_non_null(json_string_value(json_object_get(definition(o, "remission"), "name")));
     /* The forecast: 6 dosed IV sessions and 2 PHQ-9 scores are enough. */
     const json_t *fc = json_object_get(o, "forecast");
@@ -878,7 +874,8 @@ static void scenario14_madrs_definition_named(void **state)
     assert_string_equal(err.field, "/assessments");
 }
 
-/* ---- scenario 20: at-home check-in ---------------------------------------------------------------
+/* ---- scenario 20: at-home check-in
+ * ---------------------------------------------------------------
  */
 
 typedef struct alerts_seen {
@@ -950,14 +947,15 @@ static void scenario20_home_checkin(void **state)
     assert_true(json_integer_value(json_object_get(res, "alert_id")) > 0);
     json_decref(res);
     alerts_seen s = {0};
-    assert_int_equal(keta_service_list_alerts(f->svc, &f->nurse, f->patient_id, see_alert, &s, &err),
-                     KETA_OK);
+    assert_int_equal(
+        keta_service_list_alerts(f->svc, &f->nurse, f->patient_id, see_alert, &s, &err), KETA_OK);
     assert_int_equal(s.task, 1);
     assert_string_equal(s.task_rule, "home.hold_systolic_mmhg");
     assert_int_equal(s.screen, 1);
-    assert_int_equal(raw_count(f, "SELECT count(*) FROM home_checkin WHERE source = "
-                                  "'self_report' AND status = "
-                                  "'do_not_take_pending_clinician_contact' AND alert_id IS NOT NULL"),
+    assert_int_equal(raw_count(f,
+                               "SELECT count(*) FROM home_checkin WHERE source = "
+                               "'self_report' AND status = "
+                               "'do_not_take_pending_clinician_contact' AND alert_id IS NOT NULL"),
                      1);
     assert_int_equal(raw_count(f, "SELECT count(*) FROM audit_entry WHERE action = "
                                   "'checkin.record' AND outcome = 'success'"),
@@ -996,7 +994,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(scenario14_madrs_definition_named, setup, teardown),
         cmocka_unit_test_setup_teardown(scenario20_home_checkin, setup, teardown),
     };
-    return cmocka_run_group_tests_name(getenv("KETA_TEST_STORE") ? getenv("KETA_TEST_STORE")
-                                                                 : "sqlite",
-                                       tests, NULL, NULL);
+    return cmocka_run_group_tests_name(
+        getenv("KETA_TEST_STORE") ? getenv("KETA_TEST_STORE") : "sqlite", tests, NULL, NULL);
 }
