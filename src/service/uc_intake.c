@@ -33,8 +33,9 @@ static keta_err query_int(const char *text, const char *field, long long lo, lon
     if (text[0] == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi) {
         char shown[24];
         keta_json_shown(text, shown, sizeof shown);
-        return keta_error_set(err, KETA_ERANGE, field, "%s must be a number from %lld to %lld, got '%s'",
-                              field + 1, lo, hi, shown);
+        return keta_error_set(err, KETA_ERANGE, field,
+                              "%s must be a number from %lld to %lld, got '%s'", field + 1, lo, hi,
+                              shown);
     }
     *out = v;
     return KETA_OK;
@@ -108,12 +109,12 @@ static keta_err intake_record(keta_service *svc, const keta_actor *actor,
 {
     int64_t id = 0;
     int version = 0;
-    keta_err rc = keta_service_record_intake(svc, actor, call->id[0], call->body, &id, &version,
-                                             err);
-    return rc == KETA_OK ? keta__uc_answer(json_pack("{s:I,s:i}", "id", (json_int_t)id, "version",
-                                                     version),
-                                           out)
-                         : rc;
+    keta_err rc =
+        keta_service_record_intake(svc, actor, call->id[0], call->body, &id, &version, err);
+    return rc == KETA_OK
+               ? keta__uc_answer(json_pack("{s:I,s:i}", "id", (json_int_t)id, "version", version),
+                                 out)
+               : rc;
 }
 
 static keta_err intake_get(keta_service *svc, const keta_actor *actor,
@@ -124,16 +125,14 @@ static keta_err intake_get(keta_service *svc, const keta_actor *actor,
         return KETA_ENOMEM;
     keta_err rc = keta_service_get_intake(svc, actor, call->id[0], in, err);
     if (rc == KETA_OK)
-        rc = keta__uc_answer(json_pack("{s:I,s:I,s:i,s:o,s:o,s:I,s:s}", "id", (json_int_t)in->id,
-                                       "patient_id", (json_int_t)in->patient_id, "version",
-                                       in->version, "intake", stored(in->intake_json),
-                                       "baseline_assessment_id",
-                                       in->baseline_assessment_id
-                                           ? json_integer(in->baseline_assessment_id)
-                                           : json_null(),
-                                       "recorded_by", (json_int_t)in->recorded_by,
-                                       "recorded_at", in->recorded_at),
-                             out);
+        rc = keta__uc_answer(
+            json_pack("{s:I,s:I,s:i,s:o,s:o,s:I,s:s}", "id", (json_int_t)in->id, "patient_id",
+                      (json_int_t)in->patient_id, "version", in->version, "intake",
+                      stored(in->intake_json), "baseline_assessment_id",
+                      in->baseline_assessment_id ? json_integer(in->baseline_assessment_id)
+                                                 : json_null(),
+                      "recorded_by", (json_int_t)in->recorded_by, "recorded_at", in->recorded_at),
+            out);
     keta_free(in);
     return rc;
 }
@@ -226,10 +225,10 @@ static keta_err assessment_list(keta_service *svc, const keta_actor *actor,
 
 static json_t *course_json(const keta_course *c)
 {
-    return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "id", (json_int_t)c->id,
-                     "patient_id", (json_int_t)c->patient_id, "protocol", c->protocol, "drug",
-                     c->drug, "route", c->route, "start_date", c->start_date, "status", c->status,
-                     "created_by", (json_int_t)c->created_by, "created_at", c->created_at);
+    return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "id", (json_int_t)c->id, "patient_id",
+                     (json_int_t)c->patient_id, "protocol", c->protocol, "drug", c->drug, "route",
+                     c->route, "start_date", c->start_date, "status", c->status, "created_by",
+                     (json_int_t)c->created_by, "created_at", c->created_at);
 }
 
 static int course_row(void *ctx, const keta_course *c)
@@ -257,12 +256,12 @@ static json_t *amount_or_null(double v)
 static int session_row(void *ctx, const keta_session *s)
 {
     rows *r = ctx;
-    json_t *o = json_pack("{s:I,s:i,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)s->id,
-                          "number", s->number, "status", s->status, "planned_at", s->planned_at,
-                          "started_at", svc__time_or_null(s->started_at), "ended_at",
-                          svc__time_or_null(s->ended_at), "dosing_weight_kg",
-                          amount_or_null(s->dosing_weight_kg), "administered_mg",
-                          amount_or_null(s->administered_mg), "order", stored(s->order_json));
+    json_t *o =
+        json_pack("{s:I,s:i,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)s->id, "number",
+                  s->number, "status", s->status, "planned_at", s->planned_at, "started_at",
+                  svc__time_or_null(s->started_at), "ended_at", svc__time_or_null(s->ended_at),
+                  "dosing_weight_kg", amount_or_null(s->dosing_weight_kg), "administered_mg",
+                  amount_or_null(s->administered_mg), "order", stored(s->order_json));
     r->failed |= push_row(r->arr, o) != 0;
     return r->failed;
 }

@@ -57,12 +57,12 @@ static json_t *stored(const char *text)
 static int checkin_row(void *ctx, const keta_checkin *c)
 {
     rows *r = ctx;
-    json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:I}", "id", (json_int_t)c->id,
-                          "checked_in_at", c->checked_in_at, "status", c->status, "source",
-                          c->source, "checkin", stored(c->checkin_json), "decision",
-                          stored(c->result_json), "alert_id",
-                          c->alert_id ? json_integer(c->alert_id) : json_null(), "recorded_by",
-                          (json_int_t)c->recorded_by);
+    json_t *o =
+        json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:I}", "id", (json_int_t)c->id, "checked_in_at",
+                  c->checked_in_at, "status", c->status, "source", c->source, "checkin",
+                  stored(c->checkin_json), "decision", stored(c->result_json), "alert_id",
+                  c->alert_id ? json_integer(c->alert_id) : json_null(), "recorded_by",
+                  (json_int_t)c->recorded_by);
     r->failed |= o == NULL || keta_json_push(r->arr, o) != KETA_OK;
     return r->failed;
 }
@@ -77,7 +77,8 @@ static keta_err checkin_list(keta_service *svc, const keta_actor *actor,
         errno = 0;
         limit = strtoll(text, &end, 10);
         if (text[0] == '\0' || *end != '\0' || errno != 0 || limit < 1 || limit > 100)
-            return keta_error_set(err, KETA_ERANGE, "/limit", "limit must be a number from 1 to 100");
+            return keta_error_set(err, KETA_ERANGE, "/limit",
+                                  "limit must be a number from 1 to 100");
     }
     rows r = {.arr = json_array()};
     if (r.arr == NULL)

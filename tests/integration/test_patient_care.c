@@ -18,6 +18,7 @@
 #include "keta_test.h"
 #include "keta/service.h"
 #include "keta/store.h"
+#include "store/internal.h"
 
 #define PASSWORD "correct horse battery staple"
 #define DAY_MS   ((int64_t)86400000)
@@ -981,6 +982,78 @@ static void scenario20_home_checkin(void **state)
     json_decref(in);
 }
 
+/* ---- nothing half-written
+ * ------------------------------------------------------------------------
+ */
+
+static int count_entry(void *ctx, const keta_audit_entry *e)
+{
+    (void)e;
+    (*(int64_t *)ctx)++;
+    return 0;
+}
+
+static int64_t audit_count(fx *f)
+{
+    keta_tx *tx;
+    keta_error err;
+    int64_t n = 0;
+    assert_int_equal(keta_store_begin(f->store, false, &tx, &err), KETA_OK);
+    assert_int_equal(keta_store_audit_list(tx, 0, 0, count_entry, &n, &err), KETA_OK);
+    keta_tx_rollback(tx);
+    return n;
+}
+
+/* Every statement of an escalation and of a check-in failed in turn: the use case fails and
+   the database is as before (orders, sessions, check-ins, alerts, audit). */
+static void escalation_and_checkin_all_or_nothing(void **state)
+{
+    fx *f = *state;
+    keta_error err;
+    phq9(f, 21, 0);
+    f->now_ms += DAY_MS / 24;
+    int64_t course = iv_course(f);
+    three_infusions(f, course);
+    phq9(f, 19, 0);
+    char sql[200];
+    (void)snprintf(sql, sizeof sql,
+                   "SELECT count(*) FROM treatment_session WHERE course_id = %lld AND "
+                   "order_json LIKE '%%\"mg_per_kg\":0.75%%'",
+                   (long long)course);
+    json_t *in = parse("{\"bp\":{\"systolic_mmhg\":168,\"diastolic_mmhg\":100},\"phq9_item9\":2}");
+    int64_t audits = audit_count(f);
+    /* which 0: the escalation, 1: the check-in. Fail step 1, 2, ... until one run gets
+       through: that run is the one that counts. */
+    for (int which = 0; which < 2; which++) {
+        long steps = 0;
+        for (long n = 1;; n++) {
+            (void)keta__store_fail_after(n);
+            keta_err rc =
+                which == 0
+                    ? keta_service_escalate_course(f->svc, &f->prescriber, course, NULL, &err)
+                    : keta_service_record_checkin(f->svc, &f->nurse, f->patient_id, in, NULL, &err);
+            (void)keta__store_fail_after(0);
+            if (rc == KETA_OK) {
+                steps = n;
+                break;
+            }
+            assert_int_equal(raw_count(f, "SELECT count(*) FROM course_order"), which);
+            assert_int_equal(raw_count(f, sql), 3 * which);
+            assert_int_equal(raw_count(f, "SELECT count(*) FROM home_checkin"), 0);
+            assert_int_equal(raw_count(f, "SELECT count(*) FROM alert"), 0);
+            assert_int_equal(audit_count(f), audits);
+            assert_true(n < 200);
+        }
+        assert_true(steps > 3);
+        audits = audit_count(f);
+    }
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM course_order"), 1);
+    assert_int_equal(raw_count(f, sql), 3);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM home_checkin"), 1);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM alert"), 2); /* task and C-SSRS due */
+    json_decref(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -993,6 +1066,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(scenario14_madrs_definition_named, setup, teardown),
         cmocka_unit_test_setup_teardown(scenario20_home_checkin, setup, teardown),
+        cmocka_unit_test_setup_teardown(escalation_and_checkin_all_or_nothing, setup, teardown),
     };
     return cmocka_run_group_tests_name(
         getenv("KETA_TEST_STORE") ? getenv("KETA_TEST_STORE") : "sqlite", tests, NULL, NULL);
