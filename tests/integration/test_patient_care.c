@@ -807,7 +807,11 @@ static void scenario15_16_phq9_outcomes_relapse_forecast(void **state)
     assert_true(json_is_true(json_object_get(rel, "possible_relapse")));
     assert_string_equal(json_string_value(json_object_get(definition(o, "relapse"), "rule")),
                         "relapse.phq9_min");
+    /* The maintenance course is every 21 days: shorten by maintenance.step_days (7, a keta
+       default [U], clinic.md §7). */
     const json_t *sug = json_object_get(o, "suggestion");
+    assert_string_equal(json_string_value(json_object_get(sug, "change")), "shorten");
+    assert_int_equal(json_integer_value(json_object_get(sug, "interval_days")), 14);
     assert_true(json_is_true(json_object_get(sug, "requires_prescriber_approval")));
     json_decref(o);
 
