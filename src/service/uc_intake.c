@@ -329,7 +329,7 @@ const keta_usecase keta__uc_intake[] = {
      NULL, course_list, "the patient's courses (patient.read; own_records)"},
     {"course.get", "GET", "/api/v1/courses/{course_id}", FD | NU | PR | TH | PT, 0, 200, NULL,
      course_get, "a course with its planned and done sessions (patient.read; own_records)"},
-    {"course.review", "GET", "/api/v1/courses/{course_id}/review", NU | PR | TH, 0, 200, NULL,
+    {"course.evaluate", "GET", "/api/v1/courses/{course_id}/review", NU | PR | TH, 0, 200, NULL,
      course_review, "non-response and the escalation offer after infusion 3 (assessment.read)"},
     {"course.escalate", "POST", "/api/v1/courses/{course_id}/escalate", PR, KETA__UC_SMALL_BODY,
      201, NULL, course_escalate,
