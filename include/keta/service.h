@@ -513,6 +513,146 @@ keta_err keta_service_list_break_glass(keta_service *svc, const keta_actor *acto
    (policy.configure or assessment.record: admins and clinicians). *out is a new reference. */
 keta_err keta_service_policy_json(keta_service *svc, const keta_actor *actor, json_t **out,
                                   keta_error *err);
+/* ---- intake and eligibility (src/service/intake.c) ---------------------------------------------
+ * The intake/consultation record holds the eligibility rule inputs that do not depend on the
+ * route (docs/clinic.md "keta eligibility"): {"diagnoses":[...], "acute_suicidal_ideation",
+ * "antidepressant_trials":[{"drug","adequate","failed"}], "history":{...},
+ * "medications":{...}, "bp"?:{"systolic_mmhg","diastolic_mmhg"} (measured at the consultation),
+ * "baseline_assessment_id"? (a stored assessment of the patient), "summary"? (text <= 2000)}.
+ */
+
+/*
+ * Record a new intake of patient_id (assessment.record): checked strictly (unknown keys, each
+ * value by the clinic eligibility decoder, errors naming the field), stored as the next version
+ * (it supersedes the previous one) with its audit entry. *id and *version may be NULL.
+ */
+keta_err keta_service_record_intake(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                    const json_t *intake, int64_t *id, int *version,
+                                    keta_error *err);
+
+/* The intake in force (the latest version) of patient_id (assessment.read); audited.
+   KETA_ENOTFOUND when none was recorded. */
+keta_err keta_service_get_intake(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                 keta_intake *out, keta_error *err);
+
+/*
+ * Decide and sign eligibility of patient_id for route ("iv", "im", "sc", "oral",
+ * "sublingual", "intranasal" = esketamine) in setting ("clinic" or "home"; NULL clinic)
+ * (eligibility.sign: prescribers). The clinic eligibility rules read the intake in force, the
+ * patient's age today, the PHQ-9 total (the intake's baseline assessment, else the latest
+ * complete PHQ-9) and the latest blood pressure (the intake's or a session's, the newer). The
+ * decision with its reasons (each citing its rule and source) is stored signed by the actor in
+ * one transaction with its audit entry; *decision (may be NULL) receives it as JSON with "id",
+ * "intake_id", "intake_version", "signed_by", "signed_at" and "inputs" (new reference).
+ * KETA_ENOTFOUND ("/intake") without an intake. An "ineligible" decision blocks new courses by
+ * that route (keta_service_create_course refuses them, audited).
+ */
+keta_err keta_service_sign_eligibility(keta_service *svc, const keta_actor *actor,
+                                       int64_t patient_id, const char *route, const char *setting,
+                                       json_t **decision, int64_t *id, keta_error *err);
+
+/* The patient's signed eligibility decisions, newest first (assessment.read); audited. */
+keta_err keta_service_list_eligibility(keta_service *svc, const keta_actor *actor,
+                                       int64_t patient_id, keta_eligibility_fn fn, void *ctx,
+                                       keta_error *err);
+
+/* ---- patient lists and records (src/service/browse.c) ------------------------------------------
+ */
+
+/*
+ * Patients of the actor's site whose record number, family or given name starts with q
+ * (case-insensitive; NULL or "" all), by name, one page of limit (1-100) rows after offset
+ * (patient.read); audited as one search (the search text is not logged).
+ */
+keta_err keta_service_search_patients(keta_service *svc, const keta_actor *actor, const char *q,
+                                      int limit, int64_t offset, keta_patient_fn fn, void *ctx,
+                                      keta_error *err);
+
+/* The patient's assessments, oldest first (assessment.read, or own_records); audited. */
+keta_err keta_service_list_assessments(keta_service *svc, const keta_actor *actor,
+                                       int64_t patient_id, keta_assessment_fn fn, void *ctx,
+                                       keta_error *err);
+
+/* The patient's courses by start date (patient.read, or own_records); audited. */
+keta_err keta_service_list_courses(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                   keta_course_fn fn, void *ctx, keta_error *err);
+
+/* A course (patient.read, or own_records) into *out and its sessions by number through fn
+   (may be NULL), planned and done; audited. */
+keta_err keta_service_get_course(keta_service *svc, const keta_actor *actor, int64_t course_id,
+                                 keta_course *out, keta_session_fn fn, void *ctx, keta_error *err);
+
+/* ---- course review and escalation (src/service/escalation.c) -----------------------------------
+ */
+
+/*
+ * Review course_id (assessment.read) by the clinic course review rules (reference clinic.md
+ * §1.3 Cusin 2017; §6 scenario 2): sessions done (started or completed), the PHQ-9 baseline (the
+ * last complete PHQ-9 on or before the first session's day) and the latest, the latest dosing
+ * weight and mg/kg. *review (new reference) is the rules' answer plus "course_id",
+ * "baseline_assessment_id", "current_assessment_id" and "escalated" (an escalation order is on
+ * file). Nothing is written but the audit entry. KETA_EINVAL ("/assessments") without a
+ * baseline and a later score.
+ */
+keta_err keta_service_review_course(keta_service *svc, const keta_actor *actor, int64_t course_id,
+                                    json_t **review, keta_error *err);
+
+/*
+ * Order the escalation the review offers (order.write: prescribers; never automatic): the
+ * review is made again in the transaction; when it offers an escalation, every remaining
+ * planned session is re-ordered at its dose (escalation.mg_per_kg over escalation.duration_min,
+ * 0.75 mg/kg over 45 min by default, Cusin 2017) and the order is kept with its review, all with
+ * the audit entry. KETA_ECONFLICT ("/course_id") when no escalation is offered (response, too
+ * early, already at the escalated dose: a higher dose such as 1.0 mg/kg needs a new course
+ * order) or one was already ordered. *order (may be NULL) receives the order as JSON.
+ */
+keta_err keta_service_escalate_course(keta_service *svc, const keta_actor *actor, int64_t course_id,
+                                      json_t **order, keta_error *err);
+
+/* ---- outcomes (src/service/outcomes.c) ----------------------------------------------------------
+ */
+
+/*
+ * Outcomes of patient_id on instrument ("phq9" when NULL; any instrument with a total)
+ * from its stored complete assessments (assessment.read): the clinic outcome rules' response,
+ * remission and relapse flags with their named definitions (reference clinic.md §2, §6
+ * scenarios 14-16; the relapse rule is relapse.* in the policy), the rule-based maintenance
+ * suggestion, and, with at least 2 PHQ-9 or MADRS scores and a dosed session, the response
+ * model's forecast (src/pd: curve, band, expected relapse date). *out is a new reference.
+ * KETA_EINVAL ("/assessments") with fewer than 2 scores.
+ */
+keta_err keta_service_patient_outcomes(keta_service *svc, const keta_actor *actor,
+                                       int64_t patient_id, const char *instrument, json_t **out,
+                                       keta_error *err);
+
+/*
+ * The site's outcomes (assessment.read): per protocol, courses with a PHQ-9 baseline and a
+ * later score, response and remission counts and rates, with the definitions named. No patient
+ * is named in the answer. *out is a new reference.
+ */
+keta_err keta_service_outcome_summary(keta_service *svc, const keta_actor *actor, json_t **out,
+                                      keta_error *err);
+
+/* ---- at-home daily check-in (src/service/home.c) -----------------------------------------------
+ */
+
+/*
+ * Record an at-home check-in of patient_id: the patient's own (own_records, source
+ * self_report) or staff's (assessment.record). checkin is {"bp"?, "heart_rate_bpm"?,
+ * "phq9_item9"?, "side_effects"?, "dose_time"? (clinic-local "YYYY-MM-DDTHH:MM"; default the
+ * check-in time)}; the clinic home rules decide on it at the service's clock (reference
+ * clinic.md §1.8; §6 scenario 20). A decision needing clinician contact raises a same-day
+ * "clinician_task" alert (rule of the first blocking finding). The check-in, its decision, the
+ * alert and the audit entries are written in one transaction. *result (may be NULL) receives
+ * the decision with "id" and "alert_id" (new reference).
+ */
+keta_err keta_service_record_checkin(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                     const json_t *checkin, json_t **result, keta_error *err);
+
+/* The patient's check-ins, newest first, at most limit (1-100) (assessment.read, or
+   own_records); audited. */
+keta_err keta_service_list_checkins(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                    int limit, keta_checkin_fn fn, void *ctx, keta_error *err);
 
 #ifdef __cplusplus
 }

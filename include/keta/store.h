@@ -462,6 +462,118 @@ typedef int (*keta_break_glass_fn)(void *ctx, const keta_break_glass *b);
 /* The declarations made by accounts of site_id, newest first, at most limit (1-1000). */
 keta_err keta_store_break_glass_list(keta_tx *tx, int64_t site_id, int64_t limit,
                                      keta_break_glass_fn fn, void *ctx, keta_error *err);
+/* ---- intake, eligibility, course orders, home check-ins, lists (schema 0002) --------------------
+ * src/store/intake.c. JSON documents are kept inline (at most KETA_JSON_TEXT_MAX - 1 bytes).
+ */
+
+/* Longest patient search prefix, bytes with the NUL; most rows one search page returns. */
+#define KETA_SEARCH_MAX      64
+#define KETA_SEARCH_PAGE_MAX 100
+
+/*
+ * Patients of site_id whose record number, family name or given name starts with prefix
+ * (case-insensitive for ASCII; "" matches every patient), by family name, given name, id;
+ * at most limit rows (1..KETA_SEARCH_PAGE_MAX) after skipping offset (>= 0).
+ */
+typedef int (*keta_patient_fn)(void *ctx, const keta_patient *p);
+keta_err keta_store_patient_search(keta_tx *tx, int64_t site_id, const char *prefix, int limit,
+                                   int64_t offset, keta_patient_fn fn, void *ctx, keta_error *err);
+
+typedef int (*keta_course_fn)(void *ctx, const keta_course *c);
+/* The patient's courses by start date, then id. */
+keta_err keta_store_course_list(keta_tx *tx, int64_t patient_id, keta_course_fn fn, void *ctx,
+                                keta_error *err);
+/* Every course of the patients of site_id, by id. */
+keta_err keta_store_course_list_site(keta_tx *tx, int64_t site_id, keta_course_fn fn, void *ctx,
+                                     keta_error *err);
+
+typedef int (*keta_session_fn)(void *ctx, const keta_session *s);
+/* The course's sessions by number. */
+keta_err keta_store_session_list(keta_tx *tx, int64_t course_id, keta_session_fn fn, void *ctx,
+                                 keta_error *err);
+
+/* The patient's most recent vital signs with a blood pressure in any session; KETA_ENOTFOUND
+   when none. */
+keta_err keta_store_vitals_latest_bp(keta_tx *tx, int64_t patient_id, keta_vitals *out,
+                                     keta_error *err);
+
+/* An intake/consultation record: version n supersedes n - 1 (the latest is in force). */
+typedef struct keta_intake {
+    int64_t id;
+    int64_t patient_id;
+    int version; /* 1, 2, ... per patient */
+    char intake_json[KETA_JSON_TEXT_MAX];
+    int64_t baseline_assessment_id; /* 0 none */
+    int64_t recorded_by;
+    char recorded_at[KETA_TIME_LEN];
+} keta_intake;
+
+/* Insert an intake: every field but id. KETA_ECONFLICT when the version is taken. */
+keta_err keta_store_intake_insert(keta_tx *tx, const keta_intake *in, int64_t *id, keta_error *err);
+/* The patient's latest intake; KETA_ENOTFOUND when none. */
+keta_err keta_store_intake_latest(keta_tx *tx, int64_t patient_id, keta_intake *out,
+                                  keta_error *err);
+
+/* A prescriber-signed eligibility decision for one drug and route. */
+typedef struct keta_eligibility {
+    int64_t id;
+    int64_t patient_id;
+    int64_t intake_id;        /* the intake the decision read */
+    char drug[KETA_CODE_MAX]; /* ketamine, esketamine */
+    char route[KETA_CODE_MAX];
+    char setting[KETA_CODE_MAX];  /* clinic, home */
+    char decision[KETA_CODE_MAX]; /* eligible, review, ineligible */
+    char decision_json[KETA_JSON_TEXT_MAX];
+    int64_t signed_by;
+    char signed_at[KETA_TIME_LEN];
+} keta_eligibility;
+
+keta_err keta_store_eligibility_insert(keta_tx *tx, const keta_eligibility *in, int64_t *id,
+                                       keta_error *err);
+typedef int (*keta_eligibility_fn)(void *ctx, const keta_eligibility *e);
+/* The patient's decisions, newest first. */
+keta_err keta_store_eligibility_list(keta_tx *tx, int64_t patient_id, keta_eligibility_fn fn,
+                                     void *ctx, keta_error *err);
+
+/* An order on a course after its review. kind: escalation. */
+typedef struct keta_course_order {
+    int64_t id;
+    int64_t course_id;
+    char kind[KETA_CODE_MAX];
+    double mg_per_kg;
+    int duration_min;
+    int first_session; /* the first session number the order applies to */
+    char review_json[KETA_JSON_TEXT_MAX];
+    int64_t ordered_by;
+    char ordered_at[KETA_TIME_LEN];
+} keta_course_order;
+
+keta_err keta_store_course_order_insert(keta_tx *tx, const keta_course_order *in, int64_t *id,
+                                        keta_error *err);
+typedef int (*keta_course_order_fn)(void *ctx, const keta_course_order *o);
+/* The course's orders, oldest first. */
+keta_err keta_store_course_order_list(keta_tx *tx, int64_t course_id, keta_course_order_fn fn,
+                                      void *ctx, keta_error *err);
+
+/* An at-home daily check-in and the clinic home rules' decision. source: staff, self_report. */
+typedef struct keta_checkin {
+    int64_t id;
+    int64_t patient_id;
+    char checked_in_at[KETA_TIME_LEN];
+    char status[KETA_CODE_MAX]; /* take_dose, do_not_take_pending_clinician_contact, ... */
+    char checkin_json[KETA_JSON_TEXT_MAX];
+    char result_json[KETA_JSON_TEXT_MAX];
+    int64_t alert_id; /* the same-day clinician task raised; 0 none */
+    char source[KETA_CODE_MAX];
+    int64_t recorded_by;
+} keta_checkin;
+
+keta_err keta_store_checkin_insert(keta_tx *tx, const keta_checkin *in, int64_t *id,
+                                   keta_error *err);
+typedef int (*keta_checkin_fn)(void *ctx, const keta_checkin *c);
+/* The patient's check-ins, newest first, at most limit (>= 1). */
+keta_err keta_store_checkin_list(keta_tx *tx, int64_t patient_id, int limit, keta_checkin_fn fn,
+                                 void *ctx, keta_error *err);
 
 /* ---- the audit log -----------------------------------------------------------------------------
  * Append-only and hash-chained: entry n carries prev_hash (the hash of entry n-1, zeros

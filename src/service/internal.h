@@ -101,5 +101,29 @@ void svc__audit_as_link(keta_audit_entry *e, int64_t link_id);
 bool svc__break_glass_grants(keta_service *svc, const keta_actor *actor, keta_permission perm,
                              const char *action, const char *entity, int64_t entity_id,
                              int64_t patient_id);
+/* ---- shared by the patient-level use cases (src/service/jsondoc.c) ----------------------------
+ */
+
+/* Dump v compactly into dst[cap]; KETA_ETOOBIG naming field when it does not fit. */
+keta_err svc__dump_into(const json_t *v, char *dst, size_t cap, const char *field, keta_error *err);
+
+/* Parse a stored JSON document (text we wrote); NULL when it is not JSON. New reference. */
+json_t *svc__parse_stored(const char *text);
+
+/* Whole years from birth_date (YYYY-MM-DD) to the service clock's UTC date; -1 if malformed. */
+int svc__age_years(const keta_service *svc, const char *birth_date);
+
+/* A JSON object of a stored time (canonical text) or null for "". New reference. */
+json_t *svc__time_or_null(const char *t);
+
+/*
+ * The eligibility gate of an order (src/service/intake.c): when the patient's latest signed
+ * eligibility decision for route is "ineligible", roll tx back and refuse (audited, as action on
+ * entity) naming the decision and its first contraindication's rule. KETA_OK otherwise (no
+ * decision on file does not block: the course planner and the dose rules still apply).
+ */
+keta_err svc__eligibility_gate(keta_service *svc, keta_tx *tx, const keta_actor *actor,
+                               int64_t patient_id, const char *route, const char *action,
+                               const char *entity, keta_error *err);
 
 #endif

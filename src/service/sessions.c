@@ -83,6 +83,9 @@ keta_err keta_service_create_course(keta_service *svc, const keta_actor *actor, 
     if ((rc = svc__begin(svc, actor, &tx, err)) ||
         (rc = svc__load_in_scope(svc, tx, actor, patient_id, "course.create", "course", &p, err)))
         goto out;
+    if ((rc = svc__eligibility_gate(svc, tx, actor, patient_id, c.route, "course.create", "course",
+                                    err)))
+        goto out;
     rc = keta_store_course_insert(tx, &c, &c.id, err);
     for (size_t i = 0; rc == KETA_OK && i < json_array_size(planned); i++) {
         const json_t *o = json_array_get(planned, i);

@@ -12,6 +12,8 @@ extern const keta_usecase keta__uc_clinical[];
 extern const keta_usecase keta__uc_selfreport[];
 extern const keta_usecase keta__uc_staff[];
 extern const keta_usecase keta__uc_engine[];
+extern const keta_usecase keta__uc_intake[];
+extern const keta_usecase keta__uc_outcomes[];
 
 /* Body sizes of the doors. */
 #define KETA__UC_SMALL_BODY ((size_t)4 * 1024)

@@ -73,6 +73,20 @@ typedef enum store_qid {
     Q_BREAKGLASS_INSERT,
     Q_BREAKGLASS_ACTIVE,
     Q_BREAKGLASS_LIST,
+    /* intake, eligibility, course orders, check-ins, lists (schema 0003, src/store/intake.c) */
+    Q_PATIENT_SEARCH,
+    Q_COURSE_LIST,
+    Q_COURSE_LIST_SITE,
+    Q_SESSION_LIST,
+    Q_VITALS_LATEST_BP,
+    Q_INTAKE_INSERT,
+    Q_INTAKE_LATEST,
+    Q_ELIGIBILITY_INSERT,
+    Q_ELIGIBILITY_LIST,
+    Q_ORDER_INSERT,
+    Q_ORDER_LIST,
+    Q_CHECKIN_INSERT,
+    Q_CHECKIN_LIST,
     Q_COUNT
 } store_qid;
 

@@ -42,6 +42,18 @@
     "seq, at, actor_id, actor, role, patient_id, action, entity, entity_id, outcome, detail, " \
     "prev_hash, hash"
 
+#define INTAKE_COLS \
+    "id, patient_id, version, intake_json, baseline_assessment_id, recorded_by, recorded_at"
+#define ELIGIBILITY_COLS                                                                    \
+    "id, patient_id, intake_id, drug, route, setting, decision, decision_json, signed_by, " \
+    "signed_at"
+#define ORDER_COLS                                                                           \
+    "id, course_id, kind, mg_per_kg, duration_min, first_session, review_json, ordered_by, " \
+    "ordered_at"
+#define CHECKIN_COLS                                                                       \
+    "id, patient_id, checked_in_at, status, checkin_json, result_json, alert_id, source, " \
+    "recorded_by"
+
 /* The triggers that make the audit log append-only (sql/<dialect>/0001_core.sql). */
 #define SQLITE_AUDIT_TRIGGERS                                                \
     "('audit_entry_chain', 'audit_entry_advance', 'audit_entry_no_update', " \
@@ -216,6 +228,60 @@ const store_query keta__store_queries[Q_COUNT] = {
                            "b.expires_at FROM break_glass b JOIN staff_user u ON u.id = b.user_id "
                            "WHERE u.site_id = ? ORDER BY b.opened_at DESC, b.id DESC LIMIT ?",
                            NULL},
+    /* Schema 0002 (src/store/intake.c). A search pattern is a LIKE prefix escaped with '!'. */
+    [Q_PATIENT_SEARCH] = {"SELECT " PATIENT_COLS " FROM patient WHERE site_id = ? "
+                          "AND (lower(mrn) LIKE ? ESCAPE '!' OR lower(family_name) LIKE ? "
+                          "ESCAPE '!' OR lower(given_name) LIKE ? ESCAPE '!') "
+                          "ORDER BY family_name, given_name, id LIMIT ? OFFSET ?",
+                          NULL},
+    [Q_COURSE_LIST] = {"SELECT " COURSE_COLS " FROM course WHERE patient_id = ? "
+                       "ORDER BY start_date, id",
+                       NULL},
+    [Q_COURSE_LIST_SITE] = {"SELECT c.id, c.patient_id, c.protocol, c.drug, c.route, "
+                            "c.start_date, c.status, c.created_by, c.created_at FROM course c "
+                            "JOIN patient p ON p.id = c.patient_id WHERE p.site_id = ? "
+                            "ORDER BY c.id",
+                            NULL},
+    [Q_SESSION_LIST] = {"SELECT " SESSION_COLS " FROM treatment_session WHERE course_id = ? "
+                        "ORDER BY number",
+                        NULL},
+    [Q_VITALS_LATEST_BP] = {"SELECT v.id, v.session_id, v.measured_at, v.systolic_mmhg, "
+                            "v.diastolic_mmhg, v.heart_rate_bpm, v.spo2_percent, "
+                            "v.resp_rate_per_min, v.sedation_moaas, v.dissociation_cadss, "
+                            "v.recorded_by FROM vital_sign v "
+                            "JOIN treatment_session s ON s.id = v.session_id "
+                            "JOIN course c ON c.id = s.course_id "
+                            "WHERE c.patient_id = ? AND v.systolic_mmhg IS NOT NULL "
+                            "ORDER BY v.measured_at DESC, v.id DESC LIMIT 1",
+                            NULL},
+    [Q_INTAKE_INSERT] = {"INSERT INTO intake (patient_id, version, intake_json, "
+                         "baseline_assessment_id, recorded_by, recorded_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                         NULL},
+    [Q_INTAKE_LATEST] = {"SELECT " INTAKE_COLS " FROM intake WHERE patient_id = ? "
+                         "ORDER BY version DESC LIMIT 1",
+                         NULL},
+    [Q_ELIGIBILITY_INSERT] = {"INSERT INTO eligibility_decision (patient_id, intake_id, drug, "
+                              "route, setting, decision, decision_json, signed_by, signed_at) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                              NULL},
+    [Q_ELIGIBILITY_LIST] = {"SELECT " ELIGIBILITY_COLS " FROM eligibility_decision "
+                            "WHERE patient_id = ? ORDER BY signed_at DESC, id DESC",
+                            NULL},
+    [Q_ORDER_INSERT] = {"INSERT INTO course_order (course_id, kind, mg_per_kg, duration_min, "
+                        "first_session, review_json, ordered_by, ordered_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                        NULL},
+    [Q_ORDER_LIST] = {"SELECT " ORDER_COLS " FROM course_order WHERE course_id = ? "
+                      "ORDER BY ordered_at, id",
+                      NULL},
+    [Q_CHECKIN_INSERT] = {"INSERT INTO home_checkin (patient_id, checked_in_at, status, "
+                          "checkin_json, result_json, alert_id, source, recorded_by) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                          NULL},
+    [Q_CHECKIN_LIST] = {"SELECT " CHECKIN_COLS " FROM home_checkin WHERE patient_id = ? "
+                        "ORDER BY checked_in_at DESC, id DESC LIMIT ?",
+                        NULL},
 };
 
 /* How many triggers Q_AUDIT_PROTECTION must count in each dialect. */

@@ -1,0 +1,500 @@
+/*
+ * Typed operations of schema 0003: the intake record, eligibility decisions, course orders
+ * and at-home check-ins, and the lists the patient-level use cases read (patient search, a
+ * patient's courses, a course's sessions, the latest blood pressure). Column positions follow
+ * the *_COLS lists in queries.c.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define DRV(tx) ((tx)->conn->drv)
+
+/* ---- helpers (as in records.c, for this file's rows) -------------------------------------------
+ */
+
+static void b_int(keta_tx *tx, store_qid q, int i, int64_t v)
+{
+    DRV(tx)->bind_int(tx->conn, q, i, v);
+}
+
+static void b_ref(keta_tx *tx, store_qid q, int i, int64_t v)
+{
+    if (v > 0)
+        DRV(tx)->bind_int(tx->conn, q, i, v);
+    else
+        DRV(tx)->bind_null(tx->conn, q, i);
+}
+
+static void b_text(keta_tx *tx, store_qid q, int i, const char *v)
+{
+    DRV(tx)->bind_text(tx->conn, q, i, v);
+}
+
+static int64_t c_int(keta_tx *tx, store_qid q, int col)
+{
+    return DRV(tx)->col_null(tx->conn, q, col) ? 0 : DRV(tx)->col_int(tx->conn, q, col);
+}
+
+static int c_measure(keta_tx *tx, store_qid q, int col)
+{
+    return DRV(tx)->col_null(tx->conn, q, col) ? KETA_ABSENT
+                                               : (int)DRV(tx)->col_int(tx->conn, q, col);
+}
+
+static double c_amount(keta_tx *tx, store_qid q, int col)
+{
+    return DRV(tx)->col_null(tx->conn, q, col) ? -1 : DRV(tx)->col_double(tx->conn, q, col);
+}
+
+static void c_text(keta_tx *tx, store_qid q, int col, char *dst, size_t cap)
+{
+    (void)snprintf(dst, cap, "%s", DRV(tx)->col_text(tx->conn, q, col));
+}
+
+/* A required text field, shorter than cap. */
+static keta_err need(const char *v, size_t cap, const char *field, keta_error *err)
+{
+    if (v == NULL || v[0] == '\0')
+        return keta_error_set(err, KETA_EINVAL, field, "%s is required", field);
+    if (strnlen(v, cap) >= cap)
+        return keta_error_set(err, KETA_ETOOBIG, field, "%s has at most %zu bytes", field, cap - 1);
+    return KETA_OK;
+}
+
+static keta_err need_time(const char *v, const char *field, keta_error *err)
+{
+    int64_t ms;
+    return keta_time_parse(v, field, &ms, err);
+}
+
+/* Run an INSERT ... RETURNING id. */
+static keta_err run_insert(keta_tx *tx, store_qid q, int64_t *id, keta_error *err)
+{
+    bool row;
+    keta_err rc = keta__st_step(tx, q, &row, err);
+    if (rc == KETA_OK && row && id != NULL)
+        *id = DRV(tx)->col_int(tx->conn, q, 0);
+    keta__st_finish(tx, q);
+    return rc;
+}
+
+typedef void (*read_fn)(keta_tx *tx, store_qid q, void *rec);
+typedef int (*each_fn)(void *cb, const void *rec);
+
+/* Step through q's rows into rec, handing each to each(cb, rec) until non-zero. With
+   each == NULL, read the first row only (KETA_ENOTFOUND naming what when none). */
+static keta_err run_rows(keta_tx *tx, store_qid q, read_fn read, void *rec, each_fn each, void *cb,
+                         const char *what, keta_error *err)
+{
+    bool row, any = false;
+    keta_err rc;
+    for (;;) {
+        rc = keta__st_step(tx, q, &row, err);
+        if (rc != KETA_OK || !row)
+            break;
+        any = true;
+        read(tx, q, rec);
+        if (each == NULL || each(cb, rec) != 0)
+            break;
+    }
+    keta__st_finish(tx, q);
+    if (rc == KETA_OK && each == NULL && !any)
+        rc = keta_error_set(err, KETA_ENOTFOUND, NULL, "no %s", what);
+    return rc;
+}
+
+/* List callbacks are typed per record; run_rows calls them through these adapters. */
+#define EACH(name, type, fntype)                      \
+    typedef struct name##_cb {                        \
+        fntype fn;                                    \
+        void *ctx;                                    \
+    } name##_cb;                                      \
+    static int name##_each(void *cb, const void *rec) \
+    {                                                 \
+        const name##_cb *c = cb;                      \
+        return c->fn(c->ctx, (const type *)rec);      \
+    }
+
+/* ---- lists over schema 0001 --------------------------------------------------------------------
+ */
+
+static void read_patient(keta_tx *tx, store_qid q, void *out)
+{
+    keta_patient *p = out;
+    p->id = c_int(tx, q, 0);
+    p->site_id = c_int(tx, q, 1);
+    c_text(tx, q, 2, p->mrn, sizeof p->mrn);
+    c_text(tx, q, 3, p->given_name, sizeof p->given_name);
+    c_text(tx, q, 4, p->family_name, sizeof p->family_name);
+    c_text(tx, q, 5, p->birth_date, sizeof p->birth_date);
+    c_text(tx, q, 6, p->sex, sizeof p->sex);
+    c_text(tx, q, 7, p->created_at, sizeof p->created_at);
+}
+EACH(patient, keta_patient, keta_patient_fn)
+
+keta_err keta_store_patient_search(keta_tx *tx, int64_t site_id, const char *prefix, int limit,
+                                   int64_t offset, keta_patient_fn fn, void *ctx, keta_error *err)
+{
+    store_qid q = Q_PATIENT_SEARCH;
+    if (prefix == NULL)
+        prefix = "";
+    size_t n = strnlen(prefix, KETA_SEARCH_MAX);
+    if (n >= KETA_SEARCH_MAX)
+        return keta_error_set(err, KETA_ETOOBIG, "q", "a search has at most %d bytes",
+                              KETA_SEARCH_MAX - 1);
+    if (limit < 1 || limit > KETA_SEARCH_PAGE_MAX || offset < 0)
+        return keta_error_set(err, KETA_ERANGE, "limit", "a page has 1 to %d rows from offset 0",
+                              KETA_SEARCH_PAGE_MAX);
+    /* Lower-cased, LIKE's % _ and the escape ! escaped, then the prefix's %. */
+    char pattern[2 * KETA_SEARCH_MAX + 2];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = prefix[i];
+        if (ch == '%' || ch == '_' || ch == '!')
+            pattern[k++] = '!';
+        pattern[k++] = (char)tolower((unsigned char)ch);
+    }
+    pattern[k++] = '%';
+    pattern[k] = '\0';
+    keta_err rc = keta__st_start(tx, q, err);
+    if (rc)
+        return rc;
+    b_int(tx, q, 1, site_id);
+    b_text(tx, q, 2, pattern);
+    b_text(tx, q, 3, pattern);
+    b_text(tx, q, 4, pattern);
+    b_int(tx, q, 5, limit);
+    b_int(tx, q, 6, offset);
+    keta_patient p;
+    return run_rows(tx, q, read_patient, &p, patient_each, &(patient_cb){fn, ctx}, "patient", err);
+}
+
+static void read_course(keta_tx *tx, store_qid q, void *out)
+{
+    keta_course *c = out;
+    c->id = c_int(tx, q, 0);
+    c->patient_id = c_int(tx, q, 1);
+    c_text(tx, q, 2, c->protocol, sizeof c->protocol);
+    c_text(tx, q, 3, c->drug, sizeof c->drug);
+    c_text(tx, q, 4, c->route, sizeof c->route);
+    c_text(tx, q, 5, c->start_date, sizeof c->start_date);
+    c_text(tx, q, 6, c->status, sizeof c->status);
+    c->created_by = c_int(tx, q, 7);
+    c_text(tx, q, 8, c->created_at, sizeof c->created_at);
+}
+EACH(course, keta_course, keta_course_fn)
+
+static keta_err course_list(keta_tx *tx, store_qid q, int64_t key, keta_course_fn fn, void *ctx,
+                            keta_error *err)
+{
+    keta_err rc = keta__st_start(tx, q, err);
+    if (rc)
+        return rc;
+    b_int(tx, q, 1, key);
+    keta_course c;
+    return run_rows(tx, q, read_course, &c, course_each, &(course_cb){fn, ctx}, "course", err);
+}
+
+keta_err keta_store_course_list(keta_tx *tx, int64_t patient_id, keta_course_fn fn, void *ctx,
+                                keta_error *err)
+{
+    return course_list(tx, Q_COURSE_LIST, patient_id, fn, ctx, err);
+}
+
+keta_err keta_store_course_list_site(keta_tx *tx, int64_t site_id, keta_course_fn fn, void *ctx,
+                                     keta_error *err)
+{
+    return course_list(tx, Q_COURSE_LIST_SITE, site_id, fn, ctx, err);
+}
+
+static void read_session(keta_tx *tx, store_qid q, void *out)
+{
+    keta_session *s = out;
+    s->id = c_int(tx, q, 0);
+    s->course_id = c_int(tx, q, 1);
+    s->number = (int)c_int(tx, q, 2);
+    c_text(tx, q, 3, s->planned_at, sizeof s->planned_at);
+    c_text(tx, q, 4, s->started_at, sizeof s->started_at);
+    c_text(tx, q, 5, s->ended_at, sizeof s->ended_at);
+    s->dosing_weight_kg = c_amount(tx, q, 6);
+    c_text(tx, q, 7, s->order_json, sizeof s->order_json);
+    s->administered_mg = c_amount(tx, q, 8);
+    c_text(tx, q, 9, s->lot_number, sizeof s->lot_number);
+    c_text(tx, q, 10, s->pump_json, sizeof s->pump_json);
+    c_text(tx, q, 11, s->discharge_json, sizeof s->discharge_json);
+    c_text(tx, q, 12, s->discharged_at, sizeof s->discharged_at);
+    s->discharged_by = c_int(tx, q, 13);
+    c_text(tx, q, 14, s->status, sizeof s->status);
+}
+EACH(session, keta_session, keta_session_fn)
+
+keta_err keta_store_session_list(keta_tx *tx, int64_t course_id, keta_session_fn fn, void *ctx,
+                                 keta_error *err)
+{
+    keta_session *s = keta_malloc(sizeof *s);
+    if (s == NULL)
+        return keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
+    keta_err rc = keta__st_start(tx, Q_SESSION_LIST, err);
+    if (rc == KETA_OK) {
+        b_int(tx, Q_SESSION_LIST, 1, course_id);
+        rc = run_rows(tx, Q_SESSION_LIST, read_session, s, session_each, &(session_cb){fn, ctx},
+                      "session", err);
+    }
+    keta_free(s);
+    return rc;
+}
+
+static void read_vitals(keta_tx *tx, store_qid q, void *out)
+{
+    keta_vitals *v = out;
+    v->id = c_int(tx, q, 0);
+    v->session_id = c_int(tx, q, 1);
+    c_text(tx, q, 2, v->measured_at, sizeof v->measured_at);
+    v->systolic_mmhg = c_measure(tx, q, 3);
+    v->diastolic_mmhg = c_measure(tx, q, 4);
+    v->heart_rate_bpm = c_measure(tx, q, 5);
+    v->spo2_percent = c_measure(tx, q, 6);
+    v->resp_rate_per_min = c_measure(tx, q, 7);
+    v->sedation_moaas = c_measure(tx, q, 8);
+    v->dissociation_cadss = c_measure(tx, q, 9);
+    v->recorded_by = c_int(tx, q, 10);
+}
+
+keta_err keta_store_vitals_latest_bp(keta_tx *tx, int64_t patient_id, keta_vitals *out,
+                                     keta_error *err)
+{
+    keta_err rc = keta__st_start(tx, Q_VITALS_LATEST_BP, err);
+    if (rc)
+        return rc;
+    b_int(tx, Q_VITALS_LATEST_BP, 1, patient_id);
+    return run_rows(tx, Q_VITALS_LATEST_BP, read_vitals, out, NULL, NULL, "blood pressure recorded",
+                    err);
+}
+
+/* ---- intake
+ * --------------------------------------------------------------------------------------
+ */
+
+keta_err keta_store_intake_insert(keta_tx *tx, const keta_intake *in, int64_t *id, keta_error *err)
+{
+    store_qid q = Q_INTAKE_INSERT;
+    keta_err rc;
+    if (in->version < 1)
+        return keta_error_set(err, KETA_EINVAL, "version", "an intake version starts at 1");
+    if ((rc = need(in->intake_json, sizeof in->intake_json, "intake_json", err)) ||
+        (rc = need_time(in->recorded_at, "recorded_at", err)) || (rc = keta__st_start(tx, q, err)))
+        return rc;
+    b_int(tx, q, 1, in->patient_id);
+    b_int(tx, q, 2, in->version);
+    b_text(tx, q, 3, in->intake_json);
+    b_ref(tx, q, 4, in->baseline_assessment_id);
+    b_int(tx, q, 5, in->recorded_by);
+    b_text(tx, q, 6, in->recorded_at);
+    return run_insert(tx, q, id, err);
+}
+
+static void read_intake(keta_tx *tx, store_qid q, void *out)
+{
+    keta_intake *i = out;
+    i->id = c_int(tx, q, 0);
+    i->patient_id = c_int(tx, q, 1);
+    i->version = (int)c_int(tx, q, 2);
+    c_text(tx, q, 3, i->intake_json, sizeof i->intake_json);
+    i->baseline_assessment_id = c_int(tx, q, 4);
+    i->recorded_by = c_int(tx, q, 5);
+    c_text(tx, q, 6, i->recorded_at, sizeof i->recorded_at);
+}
+
+keta_err keta_store_intake_latest(keta_tx *tx, int64_t patient_id, keta_intake *out,
+                                  keta_error *err)
+{
+    keta_err rc = keta__st_start(tx, Q_INTAKE_LATEST, err);
+    if (rc)
+        return rc;
+    b_int(tx, Q_INTAKE_LATEST, 1, patient_id);
+    return run_rows(tx, Q_INTAKE_LATEST, read_intake, out, NULL, NULL, "intake recorded", err);
+}
+
+/* ---- eligibility
+ * ---------------------------------------------------------------------------------
+ */
+
+keta_err keta_store_eligibility_insert(keta_tx *tx, const keta_eligibility *in, int64_t *id,
+                                       keta_error *err)
+{
+    store_qid q = Q_ELIGIBILITY_INSERT;
+    keta_err rc;
+    if ((rc = need(in->drug, sizeof in->drug, "drug", err)) ||
+        (rc = need(in->route, sizeof in->route, "route", err)) ||
+        (rc = need(in->setting, sizeof in->setting, "setting", err)) ||
+        (rc = need(in->decision, sizeof in->decision, "decision", err)) ||
+        (rc = need(in->decision_json, sizeof in->decision_json, "decision_json", err)) ||
+        (rc = need_time(in->signed_at, "signed_at", err)) || (rc = keta__st_start(tx, q, err)))
+        return rc;
+    b_int(tx, q, 1, in->patient_id);
+    b_int(tx, q, 2, in->intake_id);
+    b_text(tx, q, 3, in->drug);
+    b_text(tx, q, 4, in->route);
+    b_text(tx, q, 5, in->setting);
+    b_text(tx, q, 6, in->decision);
+    b_text(tx, q, 7, in->decision_json);
+    b_int(tx, q, 8, in->signed_by);
+    b_text(tx, q, 9, in->signed_at);
+    return run_insert(tx, q, id, err);
+}
+
+static void read_eligibility(keta_tx *tx, store_qid q, void *out)
+{
+    keta_eligibility *e = out;
+    e->id = c_int(tx, q, 0);
+    e->patient_id = c_int(tx, q, 1);
+    e->intake_id = c_int(tx, q, 2);
+    c_text(tx, q, 3, e->drug, sizeof e->drug);
+    c_text(tx, q, 4, e->route, sizeof e->route);
+    c_text(tx, q, 5, e->setting, sizeof e->setting);
+    c_text(tx, q, 6, e->decision, sizeof e->decision);
+    c_text(tx, q, 7, e->decision_json, sizeof e->decision_json);
+    e->signed_by = c_int(tx, q, 8);
+    c_text(tx, q, 9, e->signed_at, sizeof e->signed_at);
+}
+EACH(eligibility, keta_eligibility, keta_eligibility_fn)
+
+keta_err keta_store_eligibility_list(keta_tx *tx, int64_t patient_id, keta_eligibility_fn fn,
+                                     void *ctx, keta_error *err)
+{
+    keta_eligibility *e = keta_malloc(sizeof *e);
+    if (e == NULL)
+        return keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
+    keta_err rc = keta__st_start(tx, Q_ELIGIBILITY_LIST, err);
+    if (rc == KETA_OK) {
+        b_int(tx, Q_ELIGIBILITY_LIST, 1, patient_id);
+        rc = run_rows(tx, Q_ELIGIBILITY_LIST, read_eligibility, e, eligibility_each,
+                      &(eligibility_cb){fn, ctx}, "eligibility decision", err);
+    }
+    keta_free(e);
+    return rc;
+}
+
+/* ---- course orders
+ * -------------------------------------------------------------------------------
+ */
+
+keta_err keta_store_course_order_insert(keta_tx *tx, const keta_course_order *in, int64_t *id,
+                                        keta_error *err)
+{
+    store_qid q = Q_ORDER_INSERT;
+    keta_err rc;
+    if (!isfinite(in->mg_per_kg) || in->mg_per_kg <= 0 || in->duration_min < 1 ||
+        in->first_session < 1)
+        return keta_error_set(err, KETA_EINVAL, "mg_per_kg",
+                              "an order needs a dose, a duration and its first session");
+    if ((rc = need(in->kind, sizeof in->kind, "kind", err)) ||
+        (rc = need(in->review_json, sizeof in->review_json, "review_json", err)) ||
+        (rc = need_time(in->ordered_at, "ordered_at", err)) || (rc = keta__st_start(tx, q, err)))
+        return rc;
+    b_int(tx, q, 1, in->course_id);
+    b_text(tx, q, 2, in->kind);
+    DRV(tx)->bind_double(tx->conn, q, 3, in->mg_per_kg);
+    b_int(tx, q, 4, in->duration_min);
+    b_int(tx, q, 5, in->first_session);
+    b_text(tx, q, 6, in->review_json);
+    b_int(tx, q, 7, in->ordered_by);
+    b_text(tx, q, 8, in->ordered_at);
+    return run_insert(tx, q, id, err);
+}
+
+static void read_order(keta_tx *tx, store_qid q, void *out)
+{
+    keta_course_order *o = out;
+    o->id = c_int(tx, q, 0);
+    o->course_id = c_int(tx, q, 1);
+    c_text(tx, q, 2, o->kind, sizeof o->kind);
+    o->mg_per_kg = c_amount(tx, q, 3);
+    o->duration_min = (int)c_int(tx, q, 4);
+    o->first_session = (int)c_int(tx, q, 5);
+    c_text(tx, q, 6, o->review_json, sizeof o->review_json);
+    o->ordered_by = c_int(tx, q, 7);
+    c_text(tx, q, 8, o->ordered_at, sizeof o->ordered_at);
+}
+EACH(order, keta_course_order, keta_course_order_fn)
+
+keta_err keta_store_course_order_list(keta_tx *tx, int64_t course_id, keta_course_order_fn fn,
+                                      void *ctx, keta_error *err)
+{
+    keta_course_order *o = keta_malloc(sizeof *o);
+    if (o == NULL)
+        return keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
+    keta_err rc = keta__st_start(tx, Q_ORDER_LIST, err);
+    if (rc == KETA_OK) {
+        b_int(tx, Q_ORDER_LIST, 1, course_id);
+        rc = run_rows(tx, Q_ORDER_LIST, read_order, o, order_each, &(order_cb){fn, ctx},
+                      "course order", err);
+    }
+    keta_free(o);
+    return rc;
+}
+
+/* ---- home check-ins
+ * ------------------------------------------------------------------------------
+ */
+
+keta_err keta_store_checkin_insert(keta_tx *tx, const keta_checkin *in, int64_t *id,
+                                   keta_error *err)
+{
+    store_qid q = Q_CHECKIN_INSERT;
+    keta_err rc;
+    if ((rc = need_time(in->checked_in_at, "checked_in_at", err)) ||
+        (rc = need(in->status, sizeof in->status, "status", err)) ||
+        (rc = need(in->checkin_json, sizeof in->checkin_json, "checkin_json", err)) ||
+        (rc = need(in->result_json, sizeof in->result_json, "result_json", err)) ||
+        (rc = need(in->source, sizeof in->source, "source", err)) ||
+        (rc = keta__st_start(tx, q, err)))
+        return rc;
+    b_int(tx, q, 1, in->patient_id);
+    b_text(tx, q, 2, in->checked_in_at);
+    b_text(tx, q, 3, in->status);
+    b_text(tx, q, 4, in->checkin_json);
+    b_text(tx, q, 5, in->result_json);
+    b_ref(tx, q, 6, in->alert_id);
+    b_text(tx, q, 7, in->source);
+    b_int(tx, q, 8, in->recorded_by);
+    return run_insert(tx, q, id, err);
+}
+
+static void read_checkin(keta_tx *tx, store_qid q, void *out)
+{
+    keta_checkin *c = out;
+    c->id = c_int(tx, q, 0);
+    c->patient_id = c_int(tx, q, 1);
+    c_text(tx, q, 2, c->checked_in_at, sizeof c->checked_in_at);
+    c_text(tx, q, 3, c->status, sizeof c->status);
+    c_text(tx, q, 4, c->checkin_json, sizeof c->checkin_json);
+    c_text(tx, q, 5, c->result_json, sizeof c->result_json);
+    c->alert_id = c_int(tx, q, 6);
+    c_text(tx, q, 7, c->source, sizeof c->source);
+    c->recorded_by = c_int(tx, q, 8);
+}
+EACH(checkin, keta_checkin, keta_checkin_fn)
+
+keta_err keta_store_checkin_list(keta_tx *tx, int64_t patient_id, int limit, keta_checkin_fn fn,
+                                 void *ctx, keta_error *err)
+{
+    if (limit < 1)
+        return keta_error_set(err, KETA_ERANGE, "limit", "a list needs at least one row");
+    keta_checkin *c = keta_malloc(sizeof *c);
+    if (c == NULL)
+        return keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
+    keta_err rc = keta__st_start(tx, Q_CHECKIN_LIST, err);
+    if (rc == KETA_OK) {
+        b_int(tx, Q_CHECKIN_LIST, 1, patient_id);
+        b_int(tx, Q_CHECKIN_LIST, 2, limit);
+        rc = run_rows(tx, Q_CHECKIN_LIST, read_checkin, c, checkin_each, &(checkin_cb){fn, ctx},
+                      "check-in", err);
+    }
+    keta_free(c);
+    return rc;
+}
