@@ -36,8 +36,7 @@ function Audit() {
     const [err, setErr] = useState(null);
     const verify = () => { setRes(null); get('/api/v1/audit/verify').then((r) => { setErr(null); setRes(r); }, setErr); };
     return html`<button type="button" onClick=${verify}>Verify the audit log</button><${Problem} error=${err} />
-        ${res && html`<p role="status" class=${res.intact ? 'ok' : 'error'}>${res.intact ? 'The audit chain is intact' : 'The audit chain is BROKEN'}:
-            ${res.entries} entries checked, ${res.problems} problems, head ${res.head_seq}.</p>`}`;
+        ${res && html`<p role="status" class=${res.intact ? 'ok' : 'error'}>${res.intact ? 'The audit chain is intact' : 'The audit chain is BROKEN'}:${' '}${res.entries} entries checked, ${res.problems} problems, head ${res.head_seq}.</p>`}`;
 }
 
 export function Admin() {

@@ -25,17 +25,18 @@ const nav = [
 ];
 
 /* [pattern, screen]: the first match wins; :name captures a path segment. */
+const CLIN = ['nurse', 'prescriber', 'therapist'];
 const routes = [
-    [/^#\/today$/, Today],
-    [/^#\/patients$/, Patients],
-    [/^#\/patient\/(\d+)$/, Chart],
-    [/^#\/patient\/(\d+)\/integration-notes$/, IntegrationNotes],
-    [/^#\/session\/(\d+)$/, Monitor],
-    [/^#\/session\/(\d+)\/rems$/, RemsForm],
-    [/^#\/rems$/, RemsList],
-    [/^#\/outcomes$/, Outcomes],
-    [/^#\/planner$/, Planner],
-    [/^#\/admin$/, Admin],
+    [/^#\/today$/, Today, STAFF],
+    [/^#\/patients$/, Patients, STAFF],
+    [/^#\/patient\/(\d+)$/, Chart, STAFF.concat('patient')],
+    [/^#\/patient\/(\d+)\/integration-notes$/, IntegrationNotes, STAFF],
+    [/^#\/session\/(\d+)$/, Monitor, ['nurse', 'prescriber']],
+    [/^#\/session\/(\d+)\/rems$/, RemsForm, ['nurse', 'prescriber']],
+    [/^#\/rems$/, RemsList, ['nurse', 'prescriber']],
+    [/^#\/outcomes$/, Outcomes, CLIN.concat('admin')],
+    [/^#\/planner(\?.*)?$/, Planner, ['nurse', 'prescriber']],
+    [/^#\/admin$/, Admin, ['admin']],
 ];
 
 function useHash() {
@@ -60,7 +61,8 @@ function App() {
     }, []);
     useEffect(() => { // a new screen: move focus to its heading for keyboard and reader users
         const h1 = document.querySelector('main h1');
-        if (h1) h1.focus();
+        const a = document.activeElement;
+        if (h1 && !(a && a.matches('input, select, textarea'))) h1.focus(); // a screen may focus its first field
     }, [hash, me]);
 
     const token = hash.match(/^#\/self-report\/([A-Za-z0-9_-]{8,200})$/);
@@ -71,9 +73,12 @@ function App() {
 
     const logout = () => post('/api/v1/logout').catch(() => {}).finally(() => { setCsrf(null); setMe(null); });
     let screen = html`<h1 tabindex="-1">Not found</h1><p>There is no screen at ${hash}. <a href="#/today">Today</a></p>`;
-    for (const [re, Screen] of routes) {
+    for (const [re, Screen, roles] of routes) {
         const m = hash.match(re);
-        if (m) { screen = html`<${Screen} me=${me} id=${m[1] && Number(m[1])} />`; break; }
+        if (!m) continue;
+        screen = roles.includes(me.role) ? html`<${Screen} me=${me} id=${m[1] && Number(m[1])} />`
+            : html`<h1 tabindex="-1">Not for your role</h1><p class="error" role="alert">Your role (${roleName(me.role)}) may not open this screen.</p>`;
+        break;
     }
     if (me.role === 'patient' && !hash.startsWith('#/patient/'))
         screen = html`<h1 tabindex="-1">Your record</h1><p><a href=${'#/patient/' + me.patient_id}>Open your record</a></p>`;

@@ -74,7 +74,7 @@ function Notes({ pid }) {
     const [err, setErr] = useState(null);
     const add = (e) => {
         e.preventDefault();
-        post(`/api/v1/patients/${pid}/notes`, { class: 'clinical', body }).then(() => { setBody(''); setErr(null); s.reload(); }, setErr);
+        post(`/api/v1/patients/${pid}/notes`, { body }).then(() => { setBody(''); setErr(null); s.reload(); }, setErr);
     };
     return html`<${Loaded} state=${s} what="notes">${(d) => html`<ul class="notes">${listOf(d, 'notes').map((n) => html`
         <li key=${n.id}><span class="meta">${fmtTime(n.created_at)}</span> ${n.body}</li>`)}</ul>`}<//>
@@ -97,8 +97,8 @@ function SelfReportLink({ pid }) {
 export function Chart({ id: pid, me }) {
     const p = useApi(`/api/v1/patients/${pid}`);
     const clinical = CLINICAL.includes(me.role);
-    return html`<${Loaded} state=${p} what="the patient">${(pt) => html`
-        <h1 tabindex="-1">${pt.given_name} ${pt.family_name}</h1>
+    return html`<h1 tabindex="-1">${p.data ? `${p.data.given_name} ${p.data.family_name}` : `Patient ${pid}`}</h1>
+        <${Loaded} state=${p} what="the patient">${(pt) => html`
         <p class="links">
             ${me.role === 'therapist' && html`<a href=${`#/patient/${pid}/integration-notes`}>Integration notes</a>`}
             ${['nurse', 'prescriber'].includes(me.role) && html` <a href=${`#/planner?patient=${pid}`}>Dose planner</a>`}
