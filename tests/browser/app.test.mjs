@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { startClinic, openPage, login, source } from './harness.mjs';
 
 const routes = execFileSync(process.env.KETA_BIN || join(source, 'build', 'keta'), ['serve', '--routes'], { encoding: 'utf8' });
-const has = (method, pattern) => routes.split('\n').some((l) => l.startsWith(`${method} ${pattern} `));
+// Path parameters compared by position only: {id} and {session_id} are the same route.
+const norm = (p) => p.replace(/\{[^}]+\}/g, '{}');
+const has = (method, pattern) => routes.split('\n').some((l) => {
+    const [m, p] = l.split(' ');
+    return m === method && norm(p) === norm(pattern);
+});
 /* false when every route is there; otherwise the reason to skip. */
 const needs = (...rs) => {
     const missing = rs.filter((r) => !has(...r.split(' ')));
@@ -205,5 +210,90 @@ test('admin verifies the audit chain', async () => {
         const v = (await apiAs('admin', 'GET', '/api/v1/audit/verify')).body;
         assert.ok(v.intact);
         assert.match(text, /^The audit chain is intact: \d+ entries checked, 0 problems/);
+    });
+});
+
+const policy = JSON.parse(execFileSync(process.env.KETA_BIN || join(source, 'build', 'keta'), ['policy', 'show', '--json'], { encoding: 'utf8' }));
+
+test('a nurse records a blood pressure over the hold threshold, sees the rule, and cannot discharge',
+    { skip: needs('GET /api/v1/schedule', 'GET /api/v1/sessions/{session_id}', 'POST /api/v1/sessions/{session_id}/start',
+        'GET /api/v1/patients/{patient_id}/alerts', 'GET /api/v1/sessions/{session_id}/discharge') }, async () => {
+    const hold = policy.policy.bp.hold_systolic_mmhg;
+    await withPage('hold-no-discharge', {}, async ({ page }) => {
+        await login(page, clinic, 'nurse');
+        await page.goto('/#/today');
+        // the demo's planned session today (the third patient's first infusion)
+        await page.getByRole('link', { name: /^session \d+$/ }).last().click();
+        await page.getByRole('heading', { level: 1, name: /^Session \d+/ }).waitFor();
+        const start = page.getByRole('button', { name: /^Start session/ });
+        if (await start.count()) {
+            await start.focus();
+            await page.keyboard.press('Enter');
+            await page.getByText('Status').locator('xpath=following-sibling::dd[1]').filter({ hasNotText: 'planned' }).waitFor();
+        }
+        await page.locator('#v-systolic_mmhg').focus();
+        for (const v of [String(hold + 6), '104', '80', '98', '14', '5', '4']) {
+            await page.keyboard.type(v);
+            await page.keyboard.press('Tab');
+        }
+        await page.keyboard.press('Enter');
+        const banner = page.locator('.alert.level-hold').filter({ hasText: 'bp.hold_systolic_mmhg' }).first();
+        await banner.waitFor();
+        assert.match(await banner.innerText(), new RegExp(`HOLD rule bp.hold_systolic_mmhg: .*${hold + 6}`));
+        const discharge = page.getByRole('button', { name: 'Discharge' });
+        await discharge.waitFor();
+        assert.ok(await discharge.isDisabled(), 'discharge offered with an open hold');
+        await page.getByText('Discharge is not allowed yet').waitFor();
+    });
+});
+
+test('a prescriber sees the score chart, the symptom-area trends and the forecast',
+    { skip: needs('POST /api/v1/patients/{patient_id}/assessments', 'GET /api/v1/patients/{patient_id}/assessments',
+        'GET /api/v1/patients/{patient_id}/outcomes') }, async () => {
+    for (const items of [[2, 3, 3, 2, 2, 2, 2, 1, 0, 1], [1, 1, 2, 1, 1, 1, 1, 0, 0, 1]]) {
+        const r = await apiAs('prescriber', 'POST', '/api/v1/patients/1/assessments', { instrument: 'phq9', items });
+        assert.ok(r.status === 201 || r.status === 200, JSON.stringify(r.body));
+    }
+    await withPage('chart-scores-forecast', {}, async ({ page }) => {
+        await login(page, clinic, 'prescriber');
+        await page.goto('/#/patient/1');
+        await page.locator('[data-testid=score-phq9] canvas').waitFor();
+        assert.match(await page.locator('[data-testid=score-phq9] figcaption').innerText(), /PHQ-9: \d+ scores, latest 8 /);
+        await page.locator('[data-testid=areas] canvas').waitFor();
+        await page.locator('[data-testid=sleep-appetite] canvas').waitFor();
+        await page.locator('[data-testid=forecast] canvas').waitFor();
+        assert.match(await page.locator('.relapse').innerText(), /relapse|threshold/);
+    });
+});
+
+test('a patient answers PHQ-9 on a phone from a one-time link; item 9 shows the crisis text at once; the alert reaches the chart',
+    { skip: needs('POST /api/v1/patients/{patient_id}/self-report-links', 'GET /api/v1/self-report/{token}',
+        'POST /api/v1/self-report/{token}', 'GET /api/v1/patients/{patient_id}/alerts') }, async () => {
+    let link;
+    await withPage('self-report-link', {}, async ({ page }) => {
+        await login(page, clinic, 'prescriber');
+        await page.goto('/#/patient/1');
+        await page.getByRole('button', { name: 'Create a PHQ-9 self-report link' }).click();
+        link = await page.locator('a.self-report-link').getAttribute('href');
+    });
+    assert.match(link, /#\/self-report\/[A-Za-z0-9_-]+$/);
+    await withPage('self-report-phone', { viewport: { width: 390, height: 844 } }, async ({ page }) => {
+        await page.goto(link);
+        await page.getByRole('heading', { level: 1, name: 'Your check-in' }).waitFor();
+        for (let i = 0; i < 8; i++)
+            await page.getByRole('group', { name: new RegExp(`^${i + 1}\\. `) }).getByLabel('Several days').check();
+        assert.equal(await page.locator('[data-testid=crisis]').count(), 0, 'crisis text before item 9 was answered');
+        await page.getByRole('group', { name: /^9\. / }).getByLabel('More than half the days').check();
+        const crisis = page.locator('[data-testid=crisis]');
+        await crisis.waitFor(); // at once, before anything is sent
+        assert.equal((await crisis.innerText()).trim(), policy.policy.crisis.text);
+        await page.getByRole('group', { name: /^10\. / }).getByLabel('Several days').check();
+        await page.getByRole('button', { name: 'Send my answers' }).click();
+        await page.getByText('Your answers were sent').waitFor();
+    });
+    await withPage('self-report-alert-on-chart', {}, async ({ page }) => {
+        await login(page, clinic, 'prescriber');
+        await page.goto('/#/patient/1');
+        await page.locator('.alert').filter({ hasText: 'suicide.phq9_item9_min' }).first().waitFor();
     });
 });
