@@ -188,7 +188,7 @@ test('every screen of the demo, for every staff role, opens without a console er
     const screens = ['#/today', '#/patients', '#/patient/1', '#/patient/3', '#/session/1', '#/session/3', '#/rems',
         '#/outcomes', '#/planner', '#/admin', '#/patient/1/integration-notes', '#/session/1/rems'];
     for (const user of ['frontdesk', 'nurse', 'prescriber', 'therapist', 'admin']) {
-        await withPage(`screens-${user}`, { allow: [{ status: 403, path: /^\/api\/v1\// }] }, async ({ page }) => {
+        await withPage(`screens-${user}`, { allow: [{ status: 403, path: /^\/api\/v1\// }] }, async ({ page, shot }) => {
             await login(page, clinic, user);
             for (const s of screens) {
                 await page.goto('/' + s);
@@ -196,9 +196,20 @@ test('every screen of the demo, for every staff role, opens without a console er
                 // never a spinner forever: every block has its answer or says what went wrong
                 await page.waitForFunction(() => !document.querySelector('.loading'), null, { timeout: 5000 })
                     .catch(() => assert.fail(`${user} ${s}: still loading after 5 s`));
+                await shot(`screen-${user}-${s.slice(2).replace(/\//g, '-')}`);
             }
         });
     }
+});
+
+test('a patient who logs in sees only their own page, no staff screens', async () => {
+    await withPage('patient-login', {}, async ({ page }) => {
+        await login(page, clinic, 'patient');
+        assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').count(), 0);
+        await page.goto('/#/patient/2');
+        await page.getByRole('heading', { level: 1, name: 'Your record' }).waitFor();
+        assert.equal(await page.getByText('Sam').count(), 0, 'another patient shown to a patient');
+    });
 });
 
 test('admin verifies the audit chain', async () => {

@@ -80,8 +80,9 @@ function App() {
             : html`<h1 tabindex="-1">Not for your role</h1><p class="error" role="alert">Your role (${roleName(me.role)}) may not open this screen.</p>`;
         break;
     }
-    if (me.role === 'patient' && !hash.startsWith('#/patient/'))
-        screen = html`<h1 tabindex="-1">Your record</h1><p><a href=${'#/patient/' + me.patient_id}>Open your record</a></p>`;
+    if (me.role === 'patient' && !(me.patient_id && hash === '#/patient/' + me.patient_id))
+        screen = html`<h1 tabindex="-1">Your record</h1>${me.patient_id ? html`<p><a href=${'#/patient/' + me.patient_id}>Open your record</a></p>`
+            : html`<p class="unavailable" role="status">Not available: this server does not say which record is yours yet. Your clinic sends you check-in links.</p>`}`;
     return html`
         <header class="top">
             <a class="skip" href="#main">Skip to content</a>
