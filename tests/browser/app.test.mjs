@@ -153,6 +153,13 @@ test('the dose planner draws the engine\'s curves and names a refused value', as
             await page.getByText('Not available: this server has no POST /api/v1/pd/acute yet.').waitFor();
         else
             await page.getByRole('heading', { name: 'Predicted side effects' }).waitFor();
+        // From a chart: the patient's age from the birth date (1981-03-14), no weight assumed.
+        await page.goto('/#/planner?patient=1');
+        await page.getByRole('heading', { level: 1, name: 'Dose planner for Alex Rivera' }).waitFor();
+        const now = new Date();
+        const age = now.getUTCFullYear() - 1981 - (now.getUTCMonth() < 2 || (now.getUTCMonth() === 2 && now.getUTCDate() < 14) ? 1 : 0);
+        await page.waitForFunction((a) => document.getElementById('pl-age').value === String(a), age);
+        assert.equal(await page.getByLabel('Weight (kg)').inputValue(), '');
         // A weight the engine refuses: the answer's message and field are shown.
         await page.getByLabel('Weight (kg)').fill('1000');
         await page.getByRole('button', { name: 'Simulate both' }).click();
@@ -186,7 +193,7 @@ test('the front desk cannot open integration notes; the therapist can', async ()
 
 test('every screen of the demo, for every staff role, opens without a console error', async () => {
     const screens = ['#/today', '#/patients', '#/patient/1', '#/patient/3', '#/session/1', '#/session/3', '#/rems',
-        '#/outcomes', '#/planner', '#/admin', '#/patient/1/integration-notes', '#/session/1/rems'];
+        '#/outcomes', '#/planner', '#/planner?patient=2', '#/admin', '#/patient/1/integration-notes', '#/session/1/rems'];
     for (const user of ['frontdesk', 'nurse', 'prescriber', 'therapist', 'admin']) {
         await withPage(`screens-${user}`, { allow: [{ status: 403, path: /^\/api\/v1\// }] }, async ({ page, shot }) => {
             await login(page, clinic, user);

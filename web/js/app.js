@@ -71,6 +71,7 @@ function App() {
     if (me === null)
         return html`<main><${Problem} error=${problem} /><${Login} onLogin=${(m) => { setProblem(null); setMe(m); }} /></main>`;
 
+    const skip = (e) => { e.preventDefault(); document.getElementById('main').focus(); }; // hash routes: no #main jump
     const logout = () => post('/api/v1/logout').catch(() => {}).finally(() => { setCsrf(null); setMe(null); });
     let screen = html`<h1 tabindex="-1">Not found</h1><p>There is no screen at ${hash}. <a href="#/today">Today</a></p>`;
     for (const [re, Screen, roles] of routes) {
@@ -85,14 +86,14 @@ function App() {
             : html`<p class="unavailable" role="status">Not available: this server does not say which record is yours yet. Your clinic sends you check-in links.</p>`}`;
     return html`
         <header class="top">
-            <a class="skip" href="#main">Skip to content</a>
+            <a class="skip" href=${hash} onClick=${skip}>Skip to content</a>
             <span class="brand">keta</span>
             <nav aria-label="Main"><ul>${nav.filter(([, , roles]) => roles.includes(me.role)).map(([href, label]) =>
                 html`<li><a href=${href} aria-current=${hash.startsWith(href) ? 'page' : undefined}>${label}</a></li>`)}</ul></nav>
             <span class="who">${me.username} (${roleName(me.role)})</span>
             <button type="button" onClick=${logout}>Log out</button>
         </header>
-        <main id="main">${screen}</main>`;
+        <main id="main" tabindex="-1">${screen}</main>`;
 }
 
 render(html`<${App} />`, document.getElementById('app'));

@@ -1,7 +1,7 @@
 // The dose planner: what-if doses and routes for one patient on a published PK model (curves
 // from /api/v1/pk/simulate, predicted side effects from /api/v1/pd/acute), and two regimens
 // compared over a virtual population (/api/v1/popsim).
-import { html, useState } from './lib.js';
+import { html, useState, useEffect } from './lib.js';
 import { post, listOf } from './api.js';
 import { useApi, Loaded, Section, Field, Problem } from './ui.js';
 import { Plot } from './plot.js';
@@ -23,10 +23,25 @@ function Regimen({ name, r, set }) {
 
 const doseOf = (r) => [{ route: r.route, amount_mg: Number(r.amount_mg), start_min: 0, ...(r.route === 'iv' ? { duration_min: Number(r.duration_min) } : {}) }];
 
+const ageOn = (birth, now = new Date()) => {
+    const b = new Date(birth + 'T00:00:00Z');
+    let y = now.getUTCFullYear() - b.getUTCFullYear();
+    if (now.getUTCMonth() < b.getUTCMonth() || (now.getUTCMonth() === b.getUTCMonth() && now.getUTCDate() < b.getUTCDate())) y--;
+    return y;
+};
+
 export function Planner() {
     const models = useApi('/api/v1/pk/models');
+    const pidMatch = /[?&]patient=(\d+)/.exec(location.hash);
+    const who = useApi(pidMatch ? `/api/v1/patients/${pidMatch[1]}` : null);
     const [model, setModel] = useState('domino1984');
     const [pt, setPt] = useState({ weight_kg: '70', age_y: '45' });
+    useEffect(() => {
+        const p = who.data;
+        if (!p) return;
+        setPt((x) => ({ ...x, age_y: p.birth_date ? String(ageOn(p.birth_date)) : x.age_y,
+            weight_kg: p.weight_kg ? String(p.weight_kg) : '' })); // never another patient's default weight
+    }, [who.data]);
     const [a, setA] = useState({ route: 'iv', amount_mg: '35', duration_min: '40' });
     const [b, setB] = useState({ route: 'intranasal', amount_mg: '56', duration_min: '' });
     const [res, setRes] = useState(null);
@@ -49,7 +64,8 @@ export function Planner() {
             arms: [{ name: 'A', doses: doseOf(a) }, { name: 'B', doses: doseOf(b) }] }).then(setPop, (x) => { setPop(null); setPopErr(x); });
     };
     const pct = (x) => `${Math.round(x * 100)}%`;
-    return html`<h1 tabindex="-1">Dose planner</h1>
+    return html`<h1 tabindex="-1">Dose planner${who.data ? ` for ${who.data.given_name} ${who.data.family_name}` : ''}</h1>
+        <${Problem} error=${who.error} />
         <form onSubmit=${simulate}>
             <div class="row">
                 <div class="field"><label for="pl-model">PK model</label>
