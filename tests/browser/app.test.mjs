@@ -130,6 +130,32 @@ test('keyboard only: the vitals form is filled and submitted without a mouse', a
     });
 });
 
+test('the session monitor draws the engine\'s predicted Cp beside the recorded blood pressures', async () => {
+    await withPage('monitor-predicted', {}, async ({ page }) => {
+        await login(page, clinic, 'nurse');
+        await page.goto('/#/session/1');
+        await page.locator('[data-testid=rec-bp] canvas').waitFor();
+        const rows = (await apiAs('nurse', 'GET', '/api/v1/sessions/1/vitals')).body;
+        const n = (Array.isArray(rows) ? rows : rows.vitals).length;
+        assert.equal(await page.locator('[data-testid=rec-bp] figcaption').innerText(), `${n} blood pressures recorded in this session.`);
+        const weight = await page.getByLabel('Dosing weight (kg)').inputValue();
+        if (weight === '') { // the session's plan is not on this server: the clinician enters it
+            await page.getByLabel('Dosing weight (kg)').fill('62');
+            await page.getByLabel('Age (years)').fill('45');
+            await page.getByLabel('Dose (mg)').fill('31');
+            await page.getByRole('button', { name: 'Predict' }).click();
+        }
+        await page.locator('[data-testid=pred-cp] canvas').waitFor();
+        const w = Number(await page.getByLabel('Dosing weight (kg)').inputValue());
+        const mg = Number(await page.getByLabel('Dose (mg)').inputValue());
+        const age = Number(await page.getByLabel('Age (years)').inputValue());
+        const sim = (await apiAs('nurse', 'POST', '/api/v1/pk/simulate', { model: 'domino1984', patient: { weight_kg: w, age_y: age },
+            doses: [{ route: 'iv', amount_mg: mg, start_min: 0, duration_min: 40 }], times_min: Array.from({ length: 91 }, (_, i) => i * 2) })).body;
+        assert.match(await page.locator('[data-testid=pred-cp] figcaption').innerText(),
+            new RegExp(`^Model domino1984: peak ${Math.round(sim.summary.cmax_ng_per_ml)} ng/mL at ${Math.round(sim.summary.tmax_min)} min\\.`));
+    });
+});
+
 test('the dose planner draws the engine\'s curves and names a refused value', async () => {
     await withPage('planner', { allow: [{ status: 422, path: /^\/api\/v1\/pk\/simulate$/ }, { status: 422, path: /^\/api\/v1\/pd\/acute$/ }] }, async ({ page }) => {
         await login(page, clinic, 'prescriber');

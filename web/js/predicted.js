@@ -13,6 +13,7 @@ export function Predicted({ session, vitals }) {
     const t0 = Date.parse((session && (session.started_at || session.planned_at)) || (vitals[0] && vitals[0].measured_at) || new Date().toISOString());
     const [reg, setReg] = useState({
         weight_kg: session && session.dosing_weight_kg > 0 ? String(session.dosing_weight_kg) : '',
+        age_y: session && session.age_y > 0 ? String(session.age_y) : '',
         amount_mg: session && session.administered_mg > 0 ? String(session.administered_mg) : session && session.planned_mg > 0 ? String(session.planned_mg) : '',
         duration_min: String((session && session.duration_min) || 40),
         route: (session && session.route) || 'iv',
@@ -24,22 +25,26 @@ export function Predicted({ session, vitals }) {
     const [pdErr, setPdErr] = useState(null);
     const run = (e) => {
         if (e) e.preventDefault();
-        if (!(Number(reg.weight_kg) > 0 && Number(reg.amount_mg) > 0)) { setErr({ message: 'Enter the dosing weight and the dose to draw the prediction.' }); return; }
+        if (!(Number(reg.weight_kg) > 0 && Number(reg.age_y) > 0 && Number(reg.amount_mg) > 0)) {
+            setErr({ message: 'Enter the dosing weight, the age and the dose to draw the prediction.' });
+            return;
+        }
         const times = [];
         for (let t = 0; t <= 180; t += 2) times.push(t);
-        const req = { model: reg.model, patient: { weight_kg: Number(reg.weight_kg) },
+        const req = { model: reg.model, patient: { weight_kg: Number(reg.weight_kg), age_y: Number(reg.age_y) },
             doses: [{ route: reg.route, amount_mg: Number(reg.amount_mg), start_min: 0,
                 ...(reg.route === 'iv' ? { duration_min: Number(reg.duration_min) } : {}) }], times_min: times };
         setErr(null); setPdErr(null);
         post('/api/v1/pk/simulate', req).then(setCp, setErr);
         post('/api/v1/pd/acute', req).then(setPd, setPdErr);
     };
-    useEffect(() => { if (Number(reg.weight_kg) > 0 && Number(reg.amount_mg) > 0) run(); }, []);
+    useEffect(() => { if (Number(reg.weight_kg) > 0 && Number(reg.age_y) > 0 && Number(reg.amount_mg) > 0) run(); }, []);
     const recorded = useMemo(() => vitals.map((v) => [minutesFrom(t0, v.measured_at), v]), [vitals, t0]);
     const field = (k, label, extra = {}) => html`<${Field} id=${'reg-' + k} label=${label} value=${reg[k]}
         onInput=${(e) => setReg({ ...reg, [k]: e.target.value.trim() })} ...${extra} />`;
     return html`<form class="inline regimen" onSubmit=${run}>
             ${field('weight_kg', 'Dosing weight (kg)', { inputmode: 'decimal' })}
+            ${field('age_y', 'Age (years)', { inputmode: 'numeric' })}
             ${field('amount_mg', 'Dose (mg)', { inputmode: 'decimal' })}
             ${field('duration_min', 'Infusion length (min)', { inputmode: 'numeric' })}
             <div class="field"><label for="reg-route">Route</label>
