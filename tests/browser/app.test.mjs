@@ -331,7 +331,7 @@ test('a patient answers PHQ-9 on a phone from a one-time link; item 9 shows the 
         const crisis = page.locator('[data-testid=crisis]');
         await crisis.waitFor(); // at once, before anything is sent
         assert.equal((await crisis.innerText()).trim(), policy.policy.crisis.text);
-        await page.getByRole('group', { name: /^10\. / }).getByLabel('Several days').check();
+        await page.getByRole('group', { name: /^10\. / }).getByLabel('Somewhat difficult').check();
         await page.getByRole('button', { name: 'Send my answers' }).click();
         await page.getByText('Your answers were sent').waitFor();
     });
@@ -339,5 +339,34 @@ test('a patient answers PHQ-9 on a phone from a one-time link; item 9 shows the 
         await login(page, clinic, 'prescriber');
         await page.goto('/#/patient/1');
         await page.locator('.alert').filter({ hasText: 'suicide.phq9_item9_min' }).first().waitFor();
+    });
+});
+
+test('the phone self-report page shows the crisis text the moment PHQ-9 item 9 is above zero (form answer stubbed in the browser)', async () => {
+    // Until GET /api/v1/self-report/{token} is on this server, its answer is stubbed here; the
+    // questions come from the real /api/v1/instruments, the text from the real policy.
+    await withPage('self-report-crisis-stub', { viewport: { width: 390, height: 844 } }, async ({ page }) => {
+        let posted = 0;
+        await page.route('**/api/v1/self-report/**', (route) => {
+            if (route.request().method() !== 'GET') { posted++; return route.abort(); }
+            return route.fulfill({ status: 200, contentType: 'application/json',
+                body: JSON.stringify({ instrument: 'phq9', crisis_text: policy.policy.crisis.text }) });
+        });
+        await page.goto('/#/self-report/stubtoken0123456789');
+        await page.getByRole('heading', { level: 1, name: 'Your check-in' }).waitFor();
+        assert.equal(await page.getByRole('group').count(), 10, 'PHQ-9 has ten questions');
+        assert.equal(await page.getByRole('navigation').count(), 0, 'staff navigation on the patient page');
+        const crisis = page.locator('[data-testid=crisis]');
+        const g9 = page.getByRole('group', { name: /^9\. / });
+        await g9.getByLabel('Not at all').check();
+        assert.equal(await crisis.count(), 0, 'crisis text for item 9 = 0');
+        await g9.getByLabel('Several days').check();
+        await crisis.waitFor();
+        assert.equal((await crisis.innerText()).trim(), policy.policy.crisis.text);
+        assert.equal(posted, 0, 'something was sent before the patient pressed Send');
+        const box = await crisis.boundingBox();
+        assert.ok(box.width <= 390, 'the crisis text is wider than the phone');
+        await g9.getByLabel('Not at all').check();
+        assert.equal(await crisis.count(), 0, 'crisis text stays after item 9 went back to 0');
     });
 });

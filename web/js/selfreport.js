@@ -5,6 +5,7 @@ import { post, listOf } from './api.js';
 import { useApi, Loaded, Problem } from './ui.js';
 
 const PHQ_CHOICES = ['Not at all', 'Several days', 'More than half the days', 'Nearly every day'];
+const PHQ_DIFFICULTY = ['Not difficult at all', 'Somewhat difficult', 'Very difficult', 'Extremely difficult'];
 // Shown only if the clinic's own text cannot be loaded.
 const FALLBACK_CRISIS = 'If you are thinking about suicide or are in crisis, call your local emergency number now or go to the nearest emergency department.';
 
@@ -25,9 +26,9 @@ function Questionnaire({ token, form, inst }) {
         ${crisis && html`<p class="crisis" role="alert">${form.crisis_text || FALLBACK_CRISIS}</p>`}`;
     return html`<form onSubmit=${submit}>
         <p>Over the last 2 weeks, how often have you been bothered by any of the following problems?</p>
-        ${(inst.item_labels || []).slice(0, n).map((label, i) => html`<fieldset key=${i} class="item">
+        ${(form.item_text || inst.item_labels || []).slice(0, n).map((label, i) => html`<fieldset key=${i} class="item">
             <legend>${i + 1}. ${label}</legend>
-            ${PHQ_CHOICES.map((c, v) => html`<label class="choice"><input type="radio" name=${'q' + i} value=${v}
+            ${(inst.id === 'phq9' && i === 9 ? PHQ_DIFFICULTY : PHQ_CHOICES).map((c, v) => html`<label class="choice"><input type="radio" name=${'q' + i} value=${v}
                 checked=${answers[i] === v} onChange=${() => set(i, v)} /> ${c}</label>`)}
         </fieldset>
         ${i === 8 && crisis && html`<div class="crisis" role="alert" data-testid="crisis">${form.crisis_text || FALLBACK_CRISIS}</div>`}`)}
