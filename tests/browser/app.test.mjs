@@ -342,7 +342,8 @@ test('a patient answers PHQ-9 on a phone from a one-time link; item 9 shows the 
     });
 });
 
-test('the phone self-report page shows the crisis text the moment PHQ-9 item 9 is above zero (form answer stubbed in the browser)', async () => {
+test('the phone self-report page shows the crisis text the moment PHQ-9 item 9 is above zero (form answer stubbed in the browser)',
+    { skip: has('GET', '/api/v1/self-report/{token}') && 'the route is on this server: the unstubbed test above runs' }, async () => {
     // Until GET /api/v1/self-report/{token} is on this server, its answer is stubbed here; the
     // questions come from the real /api/v1/instruments, the text from the real policy.
     await withPage('self-report-crisis-stub', { viewport: { width: 390, height: 844 } }, async ({ page }) => {
@@ -368,5 +369,43 @@ test('the phone self-report page shows the crisis text the moment PHQ-9 item 9 i
         assert.ok(box.width <= 390, 'the crisis text is wider than the phone');
         await g9.getByLabel('Not at all').check();
         assert.equal(await crisis.count(), 0, 'crisis text stays after item 9 went back to 0');
+    });
+});
+
+test('the chart draws score charts with bands, the symptom areas and the forecast band (answers stubbed in the browser)',
+    { skip: has('GET', '/api/v1/patients/{patient_id}/assessments') && 'the route is on this server: the unstubbed test above runs' }, async () => {
+    // Until the assessment and outcome routes are on this server their answers are stubbed;
+    // the forecast is the real `keta forecast` answer for these scores.
+    const day = 86400000, t0 = Date.parse('2026-10-01T09:00:00Z');
+    const phq = [[21, 0], [14, 2], [9, 7], [6, 14], [8, 28]];
+    const assessments = phq.map(([total, d], i) => ({ id: i + 1, instrument: 'phq9', total, taken_at: new Date(t0 + d * day).toISOString(),
+        domains: { low_mood: 3 - i * 0.5, anhedonia: 2, fatigue: 2, concentration: 1, hopelessness: 2, suicidal_thoughts: 0, sleep: 2, appetite: 1 } }));
+    const forecast = JSON.parse(execFileSync(process.env.KETA_BIN || join(source, 'build', 'keta'), ['forecast'], {
+        input: JSON.stringify({ model: 'domino1984', patient: { weight_kg: 62, age_y: 45 },
+            doses: [0, 2, 4, 7, 9, 11].map((d) => ({ route: 'iv', amount_mg: 31, start_min: d * 1440, duration_min: 40 })),
+            scores: phq.map(([score, d]) => ({ instrument: 'phq9', t_min: d * 1440 - 60, score })), origin_date: '2026-10-01', step_min: 1440 }),
+        encoding: 'utf8' }));
+    await withPage('chart-scores-stub', {}, async ({ page }) => {
+        await page.route('**/api/v1/patients/1/assessments', (r) => r.fulfill({ json: { assessments } }));
+        await page.route('**/api/v1/patients/1/outcomes', (r) => r.fulfill({ json: { flags: [], maintenance: null, forecast } }));
+        await login(page, clinic, 'prescriber');
+        await page.goto('/#/patient/1');
+        await page.locator('[data-testid=score-phq9] canvas').waitFor();
+        assert.match(await page.locator('[data-testid=score-phq9] figcaption').innerText(), /^PHQ-9: 5 scores, latest 8 on 2026-10-29 09:00 UTC/);
+        await page.locator('[data-testid=areas] canvas').waitFor();
+        await page.locator('[data-testid=sleep-appetite] canvas').waitFor();
+        await page.locator('[data-testid=forecast] canvas').waitFor();
+        const r = forecast.relapse;
+        const text = await page.locator('.relapse').innerText();
+        if (r.date) assert.ok(text.includes(`expected relapse ${r.date}`), text);
+        else assert.match(text, /threshold now|no relapse expected/);
+        // the severity bands are drawn behind the line: a pixel low on the plot has the "minimal" fill
+        const shaded = await page.locator('[data-testid=score-phq9] canvas').evaluate((c) => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i] === 0xe3 && d[i + 1] === 0xf2 && d[i + 2] === 0xe1) n++;
+            return n;
+        });
+        assert.ok(shaded > 1000, `minimal band pixels: ${shaded}`);
     });
 });

@@ -74,12 +74,14 @@ export function Scores({ pid }) {
 
 export function Forecast({ forecast: f }) {
     if (!f || !Array.isArray(f.times_min)) return html`<p>No forecast: ${(f && f.reason) || 'the engine needs doses and at least one score after treatment.'}</p>`;
-    const day0 = f.origin_date ? Date.parse(f.origin_date + 'T00:00:00Z') / 1000 : 0;
-    const x = f.times_min.map((t) => day0 + t * 60);
+    // dates when the answer names its origin; otherwise days from the dosing origin
+    const x = f.origin_date ? f.times_min.map((t) => Date.parse(f.origin_date + 'T00:00:00Z') / 1000 + t * 60)
+        : f.times_min.map((t) => t / 1440);
     const data = [x, f.lower, f.upper, f.score];
     const opts = {
         title: `Forecast (${f.instrument || ''}), ${Math.round((f.band || 0.9) * 100)}% band`,
         scales: f.origin_date ? {} : { x: { time: false } },
+        axes: f.origin_date ? undefined : [{ label: 'days from the first dose' }, {}],
         series: [{}, { label: 'lower', stroke: '#9bb' }, { label: 'upper', stroke: '#9bb' }, { label: 'expected', stroke: '#0d47a1', width: 2 }],
         bands: [{ series: [2, 1], fill: 'rgba(13,71,161,0.12)' }],
         plugins: [bandsPlugin([], f.threshold !== undefined ? [{ y: f.threshold, label: `relapse threshold ${f.threshold}`, color: '#b00020' }] : [])],
