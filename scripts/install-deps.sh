@@ -21,7 +21,11 @@ packages=(
     nginx openssl
     # documentation
     scdoc mandoc
+    # the web app's browser tests (tests/browser): Debian's chromium, driven by playwright-core from npm
+    chromium nodejs
 )
+# npm for `npm ci` in tests/browser, unless a node that ships its own npm is installed
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

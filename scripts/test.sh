@@ -2,7 +2,7 @@
 # Runs every test keta has, on a fresh Debian 12 machine too: installs what it needs,
 # then style checks (banned functions, clang-format, clang-tidy), the release build's suite, the whole suite again under
 # AddressSanitizer + UndefinedBehaviorSanitizer (with LeakSanitizer), the threaded parts under
-# ThreadSanitizer, the man page lint,
+# ThreadSanitizer, the web app in chromium, the man page lint,
 # and a bounded libFuzzer run of every decoder. Exits non-zero if any step fails.
 # KETA_FUZZ_SECONDS sets the fuzzing time per target (default 20; 0 skips fuzzing).
 set -uo pipefail
@@ -45,11 +45,12 @@ ctest_tsan() {
 step "banned functions" scripts/check-banned.sh
 step "format" scripts/check-format.sh
 step "build (release, -Werror)" scripts/build.sh build
-step "tests (release)" ctest_in build -LE pg
+step "tests (release)" ctest_in build -LE 'pg|browser'
 step "integration on PostgreSQL (pg_virtualenv, release)" ctest_in build -L pg --no-tests=error
+step "web app in chromium (release; screenshots in build/browser-artifacts)" ctest_in build -L browser --no-tests=error
 step "clang-tidy" scripts/lint.sh build
 step "build (ASan+UBSan)" scripts/build.sh build-asan -DKETA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-step "tests (ASan+UBSan)" ctest_sanitized -LE pg
+step "tests (ASan+UBSan)" ctest_sanitized -LE 'pg|browser'
 step "integration on PostgreSQL (pg_virtualenv, ASan+UBSan)" ctest_sanitized -L pg --no-tests=error
 step "build (ThreadSanitizer: server, store, crash driver)" build_tsan
 step "server, integration and crash tests (ThreadSanitizer)" ctest_tsan
