@@ -693,11 +693,14 @@ static keta_err vitals_record(const keta_http_request *req, const keta_http_prin
     const caller *cl = caller_of(who);
     int64_t sid, id = 0;
     keta_vitals v;
+    keta_vitals_result vr;
     keta_err rc = path_id(req, "id", &sid, err);
     if (rc == KETA_OK)
         rc = keta__http_decode_vitals(keta_http_request_json(req), &v, err);
     if (rc == KETA_OK)
-        rc = keta_service_record_vitals(cl->clinic->svc, &cl->actor, sid, &v, &id, err);
+        rc = keta_service_record_vitals(cl->clinic->svc, &cl->actor, sid, &v, &vr, err);
+    if (rc == KETA_OK)
+        id = vr.vitals_id;
     return rc == KETA_OK ? created(reply, id) : rc;
 }
 

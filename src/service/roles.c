@@ -55,6 +55,8 @@ static const unsigned grants[KETA_PERM_COUNT] = {
     /* Starting a session (dose from today's weight, pump programme, lot): nurse or prescriber
        against the prescriber's order. */
     [KETA_PERM_SESSION_ADMINISTER] = NU | PR,
+    [KETA_PERM_SESSION_READ] = NU | PR,
+    [KETA_PERM_REMS_ENROLL] = FD | NU | PR,
 };
 
 static const char *const role_names[] = {

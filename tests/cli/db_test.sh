@@ -32,13 +32,13 @@ check "init needs a password (no default)" $([ $code -eq 1 ] && [[ $err == *'KET
 KETA_PASSWORD=short run db init --db "$db"
 check "short password refused" $([ $code -eq 1 ] && [[ $err == *'/password'*'at least 12'* ]]; echo $?) "$code $err"
 KETA_PASSWORD=$pw run db init --db "$db" --site "North clinic" --admin boss
-check "init" $([ $code -eq 0 ] && [[ $out == '{"database":"sqlite","schema_from":0,"schema_version":1,"site_id":1,"admin":{"id":1,"username":"boss","role":"admin"}}' ]]; echo $?) "$code $out $err"
+check "init" $([ $code -eq 0 ] && [[ $out =~ ^\{\"database\":\"sqlite\",\"schema_from\":0,\"schema_version\":[1-9][0-9]*,\"site_id\":1,\"admin\":\{\"id\":1,\"username\":\"boss\",\"role\":\"admin\"\}\}$ ]]; echo $?) "$code $out $err"
 check "database file is private" $([ "$(stat -c %a "$db")" = 600 ]; echo $?) "$(stat -c %a "$db")"
 check "no hash in the output" $([[ $out != *'argon2'* ]]; echo $?) "$out"
 KETA_PASSWORD=$pw run db init --db "$db"
 check "init twice refused" $([ $code -eq 1 ] && [[ $err == *'initialised already'* ]]; echo $?) "$code $err"
 KETA_DB=$db run db migrate
-check "migrate via KETA_DB is a no-op" $([ $code -eq 0 ] && [[ $out == *'"schema_from":1,"schema_version":1'* ]]; echo $?) "$code $out $err"
+check "migrate via KETA_DB is a no-op" $([ $code -eq 0 ] && [[ $out =~ \"schema_from\":([0-9]+),\"schema_version\":([0-9]+) ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] && [ "${BASH_REMATCH[1]}" -ge 1 ]; echo $?) "$code $out $err"
 run audit verify --db "$db"
 check "verify" $([ $code -eq 0 ] && [[ $out == *'"ok":true,"entries":1'* ]] && [[ $out == *'"protected":true'* ]]; echo $?) "$code $out $err"
 

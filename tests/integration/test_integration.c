@@ -1205,9 +1205,10 @@ static void crash_child(const fx *f, int fd)
         _exit(2);
     for (int i = 0;; i++) {
         keta_vitals v = vitals(100 + i % 60, 60 + i % 20, 50 + i % 50);
-        int64_t id;
-        if (keta_service_record_vitals(svc, &f->nurse, f->session_id, &v, &id, &err) != KETA_OK)
+        keta_vitals_result r;
+        if (keta_service_record_vitals(svc, &f->nurse, f->session_id, &v, &r, &err) != KETA_OK)
             _exit(3);
+        int64_t id = r.vitals_id;
         if (write(fd, &id, sizeof id) != (ssize_t)sizeof id)
             _exit(4);
     }
