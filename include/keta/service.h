@@ -535,7 +535,8 @@ keta_err keta_service_enroll_rems(keta_service *svc, const keta_actor *actor, in
  * >140/90 caution (bp_hold.override; reference clinic.md §1.6, §6 scenario 6): judgment
  * "documented" (risk/benefit weighed: administration may proceed) or "serious_risk" (a BP
  * or intracranial-pressure rise poses serious risk: hard stop); note (1-65535 bytes) is kept
- * as a clinical note. KETA_ECONFLICT unless the session is planned.
+ * as a clinical note, and the session's open pre-dose BP warnings are resolved.
+ * KETA_ECONFLICT unless the session is planned.
  */
 keta_err keta_service_review_bp(keta_service *svc, const keta_actor *actor, int64_t session_id,
                                 const char *judgment, const char *note, keta_error *err);

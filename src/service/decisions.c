@@ -25,8 +25,9 @@ static keta_err check_choice(const char *v, const char *const *choices, const ch
     for (size_t i = 0; v != NULL && choices[i] != NULL; i++)
         if (strcmp(v, choices[i]) == 0)
             return KETA_OK;
-    return keta_error_set(err, KETA_EINVAL, field, "%s is not one of the allowed values; got '%.40s'",
-                          field + 1, v != NULL ? v : "");
+    return keta_error_set(err, KETA_EINVAL, field,
+                          "%s is not one of the allowed values; got '%.40s'", field + 1,
+                          v != NULL ? v : "");
 }
 
 static keta_err check_decide(const keta_session_decide *in, keta_error *err)
@@ -73,9 +74,9 @@ static int gather_holds(void *ctx, const keta_alert_record *a)
     return 0;
 }
 
-keta_err keta_service_decide_session(keta_service *svc, const keta_actor *actor,
-                                     int64_t session_id, const keta_session_decide *in,
-                                     keta_session_decided *out, keta_error *err)
+keta_err keta_service_decide_session(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                     const keta_session_decide *in, keta_session_decided *out,
+                                     keta_error *err)
 {
     keta_err rc = svc__authorize(svc, actor, KETA_PERM_BP_HOLD_OVERRIDE, "session.decide",
                                  "treatment_session", session_id, 0, err);
@@ -92,15 +93,16 @@ keta_err keta_service_decide_session(keta_service *svc, const keta_actor *actor,
         goto out;
     bool paused = ss->s.paused_at[0] != '\0';
     if (strcmp(ss->s.status, "in_progress") != 0)
-        rc = keta_error_set(err, KETA_ECONFLICT, "/session_id", "session %lld is %s, not in progress",
-                            (long long)session_id, ss->s.status);
+        rc = keta_error_set(err, KETA_ECONFLICT, "/session_id",
+                            "session %lld is %s, not in progress", (long long)session_id,
+                            ss->s.status);
     else if (!paused && strcmp(in->decision, "stop") != 0)
         rc = keta_error_set(err, KETA_ECONFLICT, "/decision",
                             "session %lld is not paused: no hold to %s after",
                             (long long)session_id, in->decision);
     if (rc == KETA_OK && given(in->medication)) {
-        keta_medication m = {.patient_id = ss->p.id, .session_id = session_id,
-                             .recorded_by = actor->user_id};
+        keta_medication m = {
+            .patient_id = ss->p.id, .session_id = session_id, .recorded_by = actor->user_id};
         (void)snprintf(m.medication, sizeof m.medication, "%s", in->medication);
         (void)snprintf(m.dose, sizeof m.dose, "%s", in->dose);
         (void)snprintf(m.route, sizeof m.route, "%s", in->route);
@@ -108,10 +110,9 @@ keta_err keta_service_decide_session(keta_service *svc, const keta_actor *actor,
         rc = keta_store_medication_insert(tx, &m, &res.medication_id, err);
     }
     if (rc == KETA_OK && given(in->event_kind)) {
-        keta_adverse_event ev = {.patient_id = ss->p.id, .session_id = session_id,
-                                 .recorded_by = actor->user_id};
-        (void)snprintf(ev.occurred_at, sizeof ev.occurred_at, "%s",
-                       paused ? ss->s.paused_at : now);
+        keta_adverse_event ev = {
+            .patient_id = ss->p.id, .session_id = session_id, .recorded_by = actor->user_id};
+        (void)snprintf(ev.occurred_at, sizeof ev.occurred_at, "%s", paused ? ss->s.paused_at : now);
         (void)snprintf(ev.kind, sizeof ev.kind, "%s", in->event_kind);
         (void)snprintf(ev.severity, sizeof ev.severity, "%s", in->event_severity);
         (void)snprintf(ev.description, sizeof ev.description, "%s", in->event_description);
@@ -177,7 +178,8 @@ keta_err keta_service_record_adverse_event(keta_service *svc, const keta_actor *
     keta_adverse_event ev = {.session_id = session_id, .recorded_by = actor->user_id};
     char now[KETA_TIME_LEN];
     svc__now(svc, now);
-    (void)snprintf(ev.occurred_at, sizeof ev.occurred_at, "%s", given(in->occurred_at) ? in->occurred_at : now);
+    (void)snprintf(ev.occurred_at, sizeof ev.occurred_at, "%s",
+                   given(in->occurred_at) ? in->occurred_at : now);
     int64_t at = 0, now_ms = svc__now_ms(svc);
     if ((rc = keta_time_parse(ev.occurred_at, "/occurred_at", &at, err)))
         return rc;
@@ -201,8 +203,8 @@ keta_err keta_service_record_adverse_event(keta_service *svc, const keta_actor *
     bool serious = strcmp(ev.severity, "serious") == 0;
     if (rc == KETA_OK && serious) {
         /* A serious adverse event goes to the prescriber (and onto the REMS form, §1.7). */
-        keta_alert_record a = {.patient_id = ss->p.id, .session_id = session_id,
-                               .raised_by = actor->user_id};
+        keta_alert_record a = {
+            .patient_id = ss->p.id, .session_id = session_id, .raised_by = actor->user_id};
         (void)snprintf(a.kind, sizeof a.kind, "serious_adverse_event");
         (void)snprintf(a.rule, sizeof a.rule, "adverse_event.serious");
         (void)snprintf(a.detail, sizeof a.detail, "serious adverse event recorded: %s", ev.kind);

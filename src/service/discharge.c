@@ -41,8 +41,8 @@ static keta_err push_item(json_t *answer, const char *item, bool met, const char
     if (rc == KETA_OK && !met) {
         rc = keta_json_push(json_object_get(answer, "blocks"),
                             json_pack("{ss,ss,ss,s[s],ss}", "rule", rule, "kind",
-                                      "discharge_blocked", "level", "block", "notify",
-                                      "prescriber", "message", detail));
+                                      "discharge_blocked", "level", "block", "notify", "prescriber",
+                                      "message", detail));
         if (rc == KETA_OK)
             rc = keta_json_set(answer, "discharge_allowed", json_false());
     }
@@ -121,14 +121,17 @@ static keta_err checklist(keta_service *svc, keta_tx *tx, const svc_session *ss,
     if ((rc = svc__session_open_alerts(tx, ss, &open, err)))
         goto out;
     if (strcmp(now, from) < 0)
-        rc = keta_error_set(err, KETA_ECONFLICT, "/session_id", "dosing ends at %s (UTC): too early "
-                            "for discharge", from);
+        rc = keta_error_set(err, KETA_ECONFLICT, "/session_id",
+                            "dosing ends at %s (UTC): too early "
+                            "for discharge",
+                            from);
     else if (baseline == NULL)
         rc = keta_error_set(err, KETA_ECONFLICT, "/session_id",
                             "no pre-dose blood pressure to compare the last one with");
     else if (last == NULL || strcmp(sv(last, "time"), from) < 0)
-        rc = keta_error_set(err, KETA_ECONFLICT, "/session_id",
-                            "no vital signs recorded after dosing (rule discharge.vitals_required)");
+        rc =
+            keta_error_set(err, KETA_ECONFLICT, "/session_id",
+                           "no vital signs recorded after dosing (rule discharge.vitals_required)");
     if (rc != KETA_OK)
         goto out;
     req = json_pack("{ss,ss,ss,ss,s{sO,sO},sO,sb,si,ss,sb,sb}", "drug",
@@ -163,10 +166,9 @@ static keta_err checklist(keta_service *svc, keta_tx *tx, const svc_session *ss,
     }
     if (rc == KETA_OK && ss->esketamine)
         rc = add_rems(svc, tx, ss, now_utc, *out, err);
-    if (rc == KETA_OK &&
-        (keta_json_set(*out, "session_id", json_integer(ss->s.id)) ||
-         keta_json_set(*out, "assessed", json_boolean(a != NULL)) ||
-         keta_json_set(*out, "open_alerts", json_integer((json_int_t)open.n))))
+    if (rc == KETA_OK && (keta_json_set(*out, "session_id", json_integer(ss->s.id)) ||
+                          keta_json_set(*out, "assessed", json_boolean(a != NULL)) ||
+                          keta_json_set(*out, "open_alerts", json_integer((json_int_t)open.n))))
         rc = keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
 out:
     if (rc != KETA_OK) {
@@ -207,8 +209,8 @@ keta_err keta_service_discharge_check(keta_service *svc, const keta_actor *actor
         goto out;
     if (strcmp(ss->s.status, "completed") == 0 && ss->s.discharge_json[0] != '\0') {
         keta_error perr;
-        rc = keta_json_parse(ss->s.discharge_json, strlen(ss->s.discharge_json),
-                             KETA_JSON_TEXT_MAX, 16, out, &perr);
+        rc = keta_json_parse(ss->s.discharge_json, strlen(ss->s.discharge_json), KETA_JSON_TEXT_MAX,
+                             16, out, &perr);
         if (rc != KETA_OK)
             rc = keta_error_set(err, KETA_EDB, NULL, "the stored checklist is not JSON");
         else if (keta_json_set(*out, "signed", json_true()))
@@ -232,20 +234,26 @@ out:
     return rc;
 }
 
-/* The blocks' rules, "; "-separated. */
+/* The blocks' rules, each once, ", "-separated (the messages are in the checklist). */
 static void block_rules(const json_t *answer, char *why, size_t cap)
 {
     const json_t *blocks = json_object_get(answer, "blocks");
-    size_t len = (size_t)snprintf(why, cap, "discharge blocked:");
-    for (size_t i = 0; i < json_array_size(blocks) && len < cap; i++)
-        len += (size_t)snprintf(why + len, cap - len, "%s %s (rule %s)", i ? ";" : "",
-                                sv(json_array_get(blocks, i), "message"),
-                                sv(json_array_get(blocks, i), "rule"));
+    size_t len = (size_t)snprintf(why, cap, "discharge blocked (rules");
+    for (size_t i = 0; i < json_array_size(blocks) && len < cap; i++) {
+        const char *rule = sv(json_array_get(blocks, i), "rule");
+        bool seen = false;
+        for (size_t k = 0; k < i; k++)
+            seen |= strcmp(rule, sv(json_array_get(blocks, k), "rule")) == 0;
+        if (!seen)
+            len += (size_t)snprintf(why + len, cap - len, "%s %s", i ? "," : ":", rule);
+    }
+    if (len < cap)
+        (void)snprintf(why + len, cap - len, ")");
 }
 
-keta_err keta_service_discharge_sign(keta_service *svc, const keta_actor *actor,
-                                     int64_t session_id, const keta_discharge_assessment *a,
-                                     json_t **out, keta_error *err)
+keta_err keta_service_discharge_sign(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                     const keta_discharge_assessment *a, json_t **out,
+                                     keta_error *err)
 {
     if (out != NULL)
         *out = NULL;
@@ -275,8 +283,8 @@ keta_err keta_service_discharge_sign(keta_service *svc, const keta_actor *actor,
         char why[KETA_TEXT_MAX];
         block_rules(answer, why, sizeof why);
         /* No escort: the prescriber is notified (reference clinic.md §6 scenario 17). */
-        keta_alert_record alert = {.patient_id = ss->p.id, .session_id = session_id,
-                                   .raised_by = actor->user_id};
+        keta_alert_record alert = {
+            .patient_id = ss->p.id, .session_id = session_id, .raised_by = actor->user_id};
         (void)snprintf(alert.kind, sizeof alert.kind, "discharge_blocked");
         (void)snprintf(alert.rule, sizeof alert.rule, "discharge.require_escort");
         (void)snprintf(alert.detail, sizeof alert.detail,

@@ -65,9 +65,9 @@ static keta_err check_request(keta_service *svc, keta_tx *tx, const svc_session 
         json_object_get(json_array_get(readings, json_array_size(readings) - 1), "time"));
     if (last != NULL && strcmp(last, now) > 0)
         (void)snprintf(now, sizeof now, "%s", last);
-    json_t *req = json_pack("{ss,ss,ss,ss,so,so}", "drug", ss->esketamine ? "esketamine" : "ketamine",
-                            "route", ss->c.route, "dosing_start", start, "now", now, "readings",
-                            readings, "decisions", ds.arr);
+    json_t *req = json_pack(
+        "{ss,ss,ss,ss,so,so}", "drug", ss->esketamine ? "esketamine" : "ketamine", "route",
+        ss->c.route, "dosing_start", start, "now", now, "readings", readings, "decisions", ds.arr);
     if (req == NULL)
         return keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
     if (started) {
@@ -165,7 +165,8 @@ static keta_err store_new_alerts(keta_tx *tx, const svc_session *ss, const json_
             (void)snprintf(o->rule, sizeof o->rule, "%s", rule);
             (void)snprintf(o->kind, sizeof o->kind, "%s", rec.kind);
             (void)snprintf(o->level, sizeof o->level, "%s", level);
-            (void)snprintf(o->message, sizeof o->message, "%.*s", KETA_ALERT_MESSAGE_MAX - 1, rec.detail);
+            (void)snprintf(o->message, sizeof o->message, "%.*s", KETA_ALERT_MESSAGE_MAX - 1,
+                           rec.detail);
         }
     }
     return rc;
@@ -181,8 +182,7 @@ static void copy_time(const json_t *answer, const char *key, char out[KETA_TIME_
 }
 
 keta_err keta_service_record_vitals(keta_service *svc, const keta_actor *actor, int64_t session_id,
-                                    const keta_vitals *in, keta_vitals_result *out,
-                                    keta_error *err)
+                                    const keta_vitals *in, keta_vitals_result *out, keta_error *err)
 {
     keta_err rc = svc__authorize(svc, actor, KETA_PERM_VITALS_RECORD, "vitals.record", "vital_sign",
                                  0, 0, err);

@@ -33,7 +33,7 @@ int svc__age_y(const char *birth_date, const char *now)
 
 /* The `keta rems check` request for a session at now (canonical UTC). */
 keta_err svc__rems_request(keta_tx *tx, const keta_session *ses, int64_t patient_id,
-                             const char *now, bool with_clock, json_t **out, keta_error *err)
+                           const char *now, bool with_clock, json_t **out, keta_error *err)
 {
     bool enrolled = false;
     json_t *readings = NULL;
@@ -87,8 +87,8 @@ static void blocking_rules(const json_t *answer, const char *prefix, char *why, 
         const json_t *a = json_array_get(alerts, i);
         if (strcmp(sv(a, "level"), "block") != 0)
             continue;
-        len += (size_t)snprintf(why + len, cap - len, "%s%s (rule %s)", len > strlen(prefix) ? "; " : "",
-                                sv(a, "message"), sv(a, "rule"));
+        len += (size_t)snprintf(why + len, cap - len, "%s%s (rule %s)",
+                                len > strlen(prefix) ? "; " : "", sv(a, "message"), sv(a, "rule"));
     }
 }
 
@@ -143,6 +143,22 @@ keta_err keta_service_enroll_rems(keta_service *svc, const keta_actor *actor, in
     return KETA_OK;
 }
 
+#define PRE_DOSE_MAX 16
+typedef struct pre_dose {
+    int64_t session_id;
+    size_t n;
+    int64_t id[PRE_DOSE_MAX];
+} pre_dose;
+
+static int gather_pre_dose(void *ctx, const keta_alert_record *a)
+{
+    pre_dose *p = ctx;
+    if (a->session_id == p->session_id && strcmp(a->kind, "pre_dose_bp") == 0 &&
+        p->n < PRE_DOSE_MAX)
+        p->id[p->n++] = a->id;
+    return 0;
+}
+
 keta_err keta_service_review_bp(keta_service *svc, const keta_actor *actor, int64_t session_id,
                                 const char *judgment, const char *note, keta_error *err)
 {
@@ -168,7 +184,9 @@ keta_err keta_service_review_bp(keta_service *svc, const keta_actor *actor, int6
     keta_tx *tx;
     if ((rc = svc__begin_session(svc, actor, session_id, "session.bp_review", &tx, ss, err)))
         goto out;
-    keta_note nt = {.patient_id = ss->p.id, .session_id = session_id, .body = note,
+    keta_note nt = {.patient_id = ss->p.id,
+                    .session_id = session_id,
+                    .body = note,
                     .author_id = actor->user_id};
     (void)snprintf(nt.note_class, sizeof nt.note_class, "clinical");
     svc__now(svc, nt.created_at);
@@ -183,15 +201,19 @@ keta_err keta_service_review_bp(keta_service *svc, const keta_actor *actor, int6
     (void)snprintf(ss->s.bp_review_at, sizeof ss->s.bp_review_at, "%s", nt.created_at);
     if (rc == KETA_OK)
         rc = keta_store_session_update(tx, &ss->s, err);
+    /* The review answers the session's pre-dose BP warnings. */
+    pre_dose p = {.session_id = session_id};
+    if (rc == KETA_OK)
+        rc = keta_store_alert_list_open(tx, ss->p.id, gather_pre_dose, &p, err);
+    for (size_t i = 0; rc == KETA_OK && i < p.n; i++)
+        rc = keta_store_alert_resolve(tx, p.id[i], nt.created_at, actor->user_id, err);
     if (rc != KETA_OK) {
         keta_tx_rollback(tx);
         goto out;
     }
     keta_audit_entry e;
-    svc__audit_init(svc, &e, actor, "session.bp_review", "treatment_session", session_id,
-                    ss->p.id);
-    (void)snprintf(e.detail, sizeof e.detail, "judgment %s; note %lld", judgment,
-                   (long long)nt.id);
+    svc__audit_init(svc, &e, actor, "session.bp_review", "treatment_session", session_id, ss->p.id);
+    (void)snprintf(e.detail, sizeof e.detail, "judgment %s; note %lld", judgment, (long long)nt.id);
     rc = svc__commit_audited(tx, &e, err);
 out:
     keta_free(ss);

@@ -178,8 +178,9 @@ static keta_err draft(keta_service *svc, keta_tx *tx, const keta_actor *actor,
                       pol->rems.caution_systolic_mmhg &&
                   json_integer_value(json_object_get(s.before, "diastolic_mmhg")) <=
                       pol->rems.caution_diastolic_mmhg;
-        e = e ? e : put(form, "vitals", "acceptable_before",
-                        json_boolean(ok || strcmp(ss->s.bp_review, "documented") == 0));
+        e = e ? e
+              : put(form, "vitals", "acceptable_before",
+                    json_boolean(ok || strcmp(ss->s.bp_review, "documented") == 0));
     }
     if (s.at40 != NULL)
         e = e ? e : put(form, "vitals", "bp_40min", bp_json(s.at40));
@@ -190,8 +191,8 @@ static keta_err draft(keta_service *svc, keta_tx *tx, const keta_actor *actor,
     if (s.any_cadss)
         e = e ? e : put(form, "monitoring", "dissociation", json_boolean(s.dissociation));
     if (s.any_resp)
-        e = e ? e : put(form, "monitoring", "respiratory_depression",
-                        json_boolean(s.resp_depression));
+        e = e ? e
+              : put(form, "monitoring", "respiratory_depression", json_boolean(s.resp_depression));
     e = e ? e : put(form, "monitoring", "pulse_oximetry_checked", json_boolean(s.spo2));
     e = e ? e : put(form, "monitoring", "serious_adverse_event", json_boolean(sae.any));
     json_decref(readings);
@@ -262,9 +263,8 @@ static keta_err load_form(keta_tx *tx, int64_t session_id, form_state *st, keta_
 
 /* The answer: {"session_id","status","due_date","overdue","form","check"}. Validates the
    merged form strictly (errors name /form/<group>/<field>). */
-static keta_err view(keta_service *svc, keta_tx *tx, const keta_actor *actor,
-                     const svc_session *ss, const form_state *st, json_t **form_out,
-                     json_t **out, keta_error *err)
+static keta_err view(keta_service *svc, keta_tx *tx, const keta_actor *actor, const svc_session *ss,
+                     const form_state *st, json_t **form_out, json_t **out, keta_error *err)
 {
     json_t *form = NULL, *req = NULL, *ans = NULL;
     bool final = st->stored && strcmp(st->f.status, "final") == 0;
@@ -291,8 +291,7 @@ static keta_err view(keta_service *svc, keta_tx *tx, const keta_actor *actor,
     if (rc == KETA_OK) {
         *out = json_pack("{sI,ss,ss,sb,sO,sO}", "session_id", (json_int_t)ss->s.id, "status",
                          final ? "final" : "draft", "due_date", due, "overdue",
-                         json_is_true(overdue), "form", form, "check",
-                         check);
+                         json_is_true(overdue), "form", form, "check", check);
         if (*out == NULL)
             rc = keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
     }
@@ -341,9 +340,9 @@ static keta_err form_use_case(keta_service *svc, const keta_actor *actor, int64_
         rc = keta_error_set(err, KETA_ECONFLICT, "/session_id",
                             "the REMS form of session %lld is final", (long long)session_id);
     if (rc == KETA_OK && op == OP_UPDATE) {
-        static const char *const keys[] = {"template", "patient",  "concomitant_meds",
-                                           "monitoring_hcp", "setting", "session",
-                                           "vitals",   "monitoring", NULL};
+        static const char *const keys[] = {"template",       "patient",    "concomitant_meds",
+                                           "monitoring_hcp", "setting",    "session",
+                                           "vitals",         "monitoring", NULL};
         rc = keta_json_check_keys(entries, "/form", keys, NULL, err);
         if (rc == KETA_OK && overlay(st->entries, entries))
             rc = keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
@@ -410,8 +409,8 @@ out:
     return rc;
 }
 
-keta_err keta_service_rems_form_get(keta_service *svc, const keta_actor *actor,
-                                    int64_t session_id, json_t **out, keta_error *err)
+keta_err keta_service_rems_form_get(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                    json_t **out, keta_error *err)
 {
     return form_use_case(svc, actor, session_id, OP_GET, NULL, out, err);
 }
@@ -456,8 +455,8 @@ static int gather_due(void *ctx, const keta_schedule_row *r)
 keta_err keta_service_rems_forms_due(keta_service *svc, const keta_actor *actor,
                                      keta_rems_due_fn fn, void *ctx, keta_error *err)
 {
-    keta_err rc = svc__authorize(svc, actor, KETA_PERM_REMS_FORM_ENTER, "remsform.due", "site", 0,
-                                 0, err);
+    keta_err rc =
+        svc__authorize(svc, actor, KETA_PERM_REMS_FORM_ENTER, "remsform.due", "site", 0, 0, err);
     if (rc)
         return rc;
     due_list l = {.d = keta_malloc(DUE_MAX * sizeof(keta_rems_due))};
@@ -479,7 +478,8 @@ keta_err keta_service_rems_forms_due(keta_service *svc, const keta_actor *actor,
         keta_err frc = keta_store_rems_form_get(tx, d->session_id, f, &ferr);
         if (frc != KETA_OK && frc != KETA_ENOTFOUND)
             rc = keta_error_set(err, frc, NULL, "%s", ferr.message);
-        (void)snprintf(d->form_status, sizeof d->form_status, "%s", frc == KETA_OK ? "draft" : "none");
+        (void)snprintf(d->form_status, sizeof d->form_status, "%s",
+                       frc == KETA_OK ? "draft" : "none");
         char started[KETA_TIME_LEN];
         (void)snprintf(started, sizeof started, "%sT00:00:00.000Z", d->treatment_date);
         due_date(svc, started, d->due_date);

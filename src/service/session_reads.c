@@ -28,8 +28,8 @@ keta_err svc__begin_session(keta_service *svc, const keta_actor *actor, int64_t 
         return rc;
     }
     ss->esketamine = strcmp(ss->c.drug, "esketamine") == 0;
-    rc = svc__load_in_scope(svc, *tx, actor, ss->c.patient_id, action, "treatment_session",
-                            &ss->p, err);
+    rc = svc__load_in_scope(svc, *tx, actor, ss->c.patient_id, action, "treatment_session", &ss->p,
+                            err);
     if (rc)
         *tx = NULL;
     return rc;
@@ -61,8 +61,10 @@ keta_err svc__refuse(keta_service *svc, const keta_actor *actor, const char *act
     if (rc == KETA_OK)
         rc = svc__commit_audited(tx, &e, &aerr);
     if (rc != KETA_OK)
-        return keta_error_set(err, KETA_EDB, NULL, "refused (%s), and the refusal could not be "
-                              "audited: %s", why, aerr.message);
+        return keta_error_set(err, KETA_EDB, NULL,
+                              "refused (%s), and the refusal could not be "
+                              "audited: %s",
+                              why, aerr.message);
     return keta_error_set(err, code, field, "%s", why);
 }
 
@@ -184,8 +186,7 @@ static int count_open(void *ctx, const keta_alert_record *a)
     return 0;
 }
 
-keta_err svc__session_open_alerts(keta_tx *tx, const svc_session *ss, svc_open *o,
-                                  keta_error *err)
+keta_err svc__session_open_alerts(keta_tx *tx, const svc_session *ss, svc_open *o, keta_error *err)
 {
     memset(o, 0, sizeof *o);
     o->session_id = ss->s.id;
@@ -232,8 +233,7 @@ keta_err keta_service_get_session(keta_service *svc, const keta_actor *actor, in
         k->applies = true;
         (void)snprintf(k->first_device, sizeof k->first_device, "%s", ss->s.started_at);
         svc__add_min(ss->s.started_at, svc->policy.rems.bp_check_min, k->bp_check_due);
-        svc__add_min(ss->s.started_at, svc->policy.rems.min_monitoring_min,
-                     k->earliest_discharge);
+        svc__add_min(ss->s.started_at, svc->policy.rems.min_monitoring_min, k->earliest_discharge);
         int64_t from = 0, to = svc__now_ms(svc);
         (void)keta_time_parse(ss->s.started_at, "started_at", &from, NULL);
         if (ss->s.discharged_at[0] != '\0')

@@ -134,7 +134,7 @@ static inline keta_err need_bounded(const char *v, size_t max, const char *field
 /* Run q, which returns the id of the row it wrote (INSERT/UPDATE ... RETURNING id). An
    UPDATE that matched no row is KETA_ENOTFOUND naming what. */
 static inline keta_err run_id(keta_tx *tx, store_qid q, int64_t *id, const char *what, int64_t key,
-                       keta_error *err)
+                              keta_error *err)
 {
     bool row;
     keta_err rc = keta__st_step(tx, q, &row, err);
@@ -148,7 +148,7 @@ static inline keta_err run_id(keta_tx *tx, store_qid q, int64_t *id, const char 
 
 /* Run a single-row SELECT; read is called with the row. No row is KETA_ENOTFOUND. */
 static inline keta_err run_get(keta_tx *tx, store_qid q, void (*read)(keta_tx *, store_qid, void *),
-                        void *out, const char *what, int64_t key, keta_error *err)
+                               void *out, const char *what, int64_t key, keta_error *err)
 {
     bool row;
     keta_err rc = keta__st_step(tx, q, &row, err);
@@ -161,9 +161,9 @@ static inline keta_err run_get(keta_tx *tx, store_qid q, void (*read)(keta_tx *,
 }
 
 /* Run a SELECT of many rows, calling each(ctx, record) per row until it returns non-zero. */
-static inline keta_err run_list(keta_tx *tx, store_qid q, void (*read)(keta_tx *, store_qid, void *),
-                         void *rec, int (*each)(void *ctx, const void *rec), void *ctx,
-                         keta_error *err)
+static inline keta_err run_list(keta_tx *tx, store_qid q,
+                                void (*read)(keta_tx *, store_qid, void *), void *rec,
+                                int (*each)(void *ctx, const void *rec), void *ctx, keta_error *err)
 {
     bool row;
     keta_err rc;

@@ -15,8 +15,7 @@ LIST_ADAPTER(decision, keta_session_decision, keta_session_decision_fn)
 
 /* Session rows are large (three JSON documents): list through one heap record. */
 static keta_err list_big(keta_tx *tx, store_qid q, void (*read)(keta_tx *, store_qid, void *),
-                         size_t size, int (*each)(void *, const void *), void *cb,
-                         keta_error *err)
+                         size_t size, int (*each)(void *, const void *), void *cb, keta_error *err)
 {
     void *rec = keta_malloc(size);
     if (rec == NULL) {
@@ -106,8 +105,7 @@ keta_err keta_store_vitals_list_recent(keta_tx *tx, int64_t session_id, int64_t 
 }
 
 keta_err keta_store_adverse_event_list_session(keta_tx *tx, int64_t session_id,
-                                               keta_adverse_event_fn fn, void *ctx,
-                                               keta_error *err)
+                                               keta_adverse_event_fn fn, void *ctx, keta_error *err)
 {
     keta_adverse_event e;
     store_qid q = Q_EVENT_LIST_SESSION;

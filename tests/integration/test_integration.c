@@ -1676,6 +1676,8 @@ static void session_library_limits(void **state)
     assert_non_null(strstr(err.message, "drug_library.ketamine_iv.hard_max_mg"));
 }
 
+#include "sessions_cases.c"
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -1711,6 +1713,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(scenario1_4_course_and_session_dose, setup_clinic,
                                         teardown),
         cmocka_unit_test_setup_teardown(session_library_limits, setup_clinic, teardown),
+        cmocka_unit_test_setup_teardown(scenario3_4_17_iv_hold_decision_discharge, setup_clinic,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(scenario5_6_7_8_esketamine_rems, setup_clinic, teardown),
     };
     const char *name = use_pg() ? "integration (postgresql)" : "integration (sqlite)";
     return cmocka_run_group_tests_name(name, tests, NULL, NULL);
