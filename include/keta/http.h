@@ -98,6 +98,7 @@ typedef struct keta_http_route {
     unsigned roles;      /* KETA_HTTP_PUBLIC or the KETA_HTTP_ROLE_* bits allowed */
     size_t body_max;     /* bytes of JSON body accepted; 0: the route takes no body */
     const char *summary; /* one line, for `keta serve --routes` */
+    const void *data;    /* the handler's own: a use-case route's keta_usecase; else NULL */
 } keta_http_route;
 
 /* Bounds of what a route may capture. */
@@ -297,6 +298,15 @@ void keta_http_clinic_attach(keta_http_clinic *c, keta_http_config *cfg);
 
 /* Forget every session and free the clinic (after the server is closed). NULL is a no-op. */
 void keta_http_clinic_close(keta_http_clinic *c);
+
+/*
+ * The routes of the service's use cases (include/keta/usecase.h), one per use case: its
+ * method and path, the roles of its table entry, its body limit, and a handler that decodes
+ * the path ids and query arguments, runs the use case as the logged-in actor and answers its
+ * JSON. Built once (thread-safe); terminated by a zeroed entry. They answer 503 until a
+ * clinic is open.
+ */
+const keta_http_route *keta_http_usecase_routes(void);
 
 #ifdef __cplusplus
 }

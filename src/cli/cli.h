@@ -6,6 +6,8 @@
 
 #include "keta/core.h"
 #include "keta/json.h"
+#include "keta/policy.h"
+#include "keta/usecase.h"
 
 /* Exit codes of every subcommand. */
 enum {
@@ -58,6 +60,28 @@ int keta_cli_list(const char *cmd, const keta_cmd *usage_of, int argc, char **ar
 
 /* Print the usage of cmd on stderr and return KETA_EXIT_USAGE. */
 int keta_cli_usage(const keta_cmd *cmd);
+
+/*
+ * A password from KETA_PASSWORD, or typed at the terminal with echo off (twice when
+ * confirm). Never a built-in default. buf holds at most cap - 1 bytes.
+ */
+keta_err keta_cli_read_password(const char *prompt, bool confirm, char *buf, size_t cap,
+                                keta_error *err);
+
+/* The policy defaults with the file path (NULL: none) applied over them. An exit code. */
+int keta_cli_load_policy(const char *cmd, const char *path, keta_policy *policy);
+
+/*
+ * Run use case uc as a command (argv[0] is the verb): options --db, --user, --policy,
+ * --pretty, one per path parameter and query argument; body JSON on stdin. An exit code.
+ */
+int keta_cli_usecase(const keta_usecase *uc, int argc, char **argv);
+
+/* List the staff commands of group ("vitals") with their synopses. */
+void keta_cli_usecase_help(FILE *to, const char *group);
+
+/* A group that has only staff commands (`keta patient register ...`): argv[0] the group. */
+int keta_cmd_usecase_group(int argc, char **argv);
 
 int keta_cmd_score(int argc, char **argv);
 int keta_cmd_outcome(int argc, char **argv);

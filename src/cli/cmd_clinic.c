@@ -14,44 +14,9 @@
 /* The policy of this run: the defaults, with --policy FILE applied over them. */
 static keta_policy policy;
 
-/* Read a policy file (bounded) and apply it over the defaults. Returns an exit code. */
 static int load_policy(const char *cmd, const char *path)
 {
-    keta_policy_init(&policy);
-    if (path == NULL)
-        return KETA_EXIT_OK;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "keta %s: policy %s: cannot open: %s\n", cmd, path, strerror(errno));
-        return KETA_EXIT_INPUT;
-    }
-    keta_buf b;
-    keta_buf_init(&b, KETA_POLICY_FILE_MAX);
-    char chunk[4096];
-    size_t n;
-    keta_err rc = KETA_OK;
-    while (rc == KETA_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = keta_buf_append(&b, chunk, n);
-    bool bad_read = ferror(f) != 0;
-    fclose(f);
-    keta_error err;
-    keta_error_clear(&err);
-    if (rc == KETA_ETOOBIG)
-        keta_error_set(&err, rc, "", "policy file is larger than %d bytes", KETA_POLICY_FILE_MAX);
-    else if (bad_read)
-        rc = keta_error_set(&err, KETA_EIO, "", "cannot read: %s", strerror(errno));
-    else if (rc == KETA_OK)
-        rc = keta_policy_apply_text(&policy, keta_buf_str(&b), b.len, &err);
-    keta_buf_free(&b);
-    if (rc == KETA_OK)
-        return KETA_EXIT_OK;
-    char where[KETA_ERROR_FIELD_MAX];
-    memcpy(where, err.field, sizeof where);
-    int w =
-        snprintf(err.field, sizeof err.field, "policy %s%s%s", path, where[0] ? " " : "", where);
-    if (w < 0 || (size_t)w >= sizeof err.field) /* a long path: keep the field, drop the file */
-        (void)snprintf(err.field, sizeof err.field, "policy %.100s", where);
-    return keta_cli_fail(cmd, rc, &err);
+    return keta_cli_load_policy(cmd, path, &policy);
 }
 
 /* Options shared by the JSON commands. */

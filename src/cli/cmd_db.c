@@ -73,63 +73,6 @@ static int need_db(const char *cmd, const db_args *a)
     return KETA_EXIT_OK;
 }
 
-/*
- * A password from KETA_PASSWORD, or typed at the terminal with echo off (twice when
- * confirm). Never a built-in default.
- */
-static keta_err read_password(const char *prompt, bool confirm, char *buf, size_t cap,
-                              keta_error *err)
-{
-    const char *env = getenv("KETA_PASSWORD");
-    if (env != NULL) {
-        if (strlen(env) >= cap)
-            return keta_error_set(err, KETA_ETOOBIG, "KETA_PASSWORD", "password too long");
-        memcpy(buf, env, strlen(env) + 1);
-        return KETA_OK;
-    }
-    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return keta_error_set(err, KETA_EINVAL, "password",
-                              "no terminal to ask for the password: set KETA_PASSWORD");
-    FILE *tty = fdopen(fd, "r+");
-    if (tty == NULL) {
-        close(fd);
-        return keta_error_set(err, KETA_EIO, "password", "cannot read the terminal");
-    }
-    struct termios old, quiet;
-    keta_err rc = KETA_OK;
-    bool restore = tcgetattr(fd, &old) == 0;
-    if (restore) {
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        quiet.c_lflag |= ECHONL;
-        (void)tcsetattr(fd, TCSAFLUSH, &quiet);
-    }
-    char again[KETA_PASSWORD_MAX + 2];
-    for (int round = 0; round < (confirm ? 2 : 1) && rc == KETA_OK; round++) {
-        char *dst = round == 0 ? buf : again;
-        size_t dcap = round == 0 ? cap : sizeof again;
-        fputs(round == 0 ? prompt : "Again: ", tty);
-        fflush(tty);
-        if (fgets(dst, (int)dcap, tty) == NULL) {
-            rc = keta_error_set(err, KETA_EIO, "password", "no password read");
-            break;
-        }
-        size_t n = strlen(dst);
-        if (n > 0 && dst[n - 1] == '\n')
-            dst[--n] = '\0';
-        else if (n + 1 >= dcap)
-            rc = keta_error_set(err, KETA_ETOOBIG, "password", "password too long");
-    }
-    if (rc == KETA_OK && confirm && strcmp(buf, again) != 0)
-        rc = keta_error_set(err, KETA_EINVAL, "password", "the two passwords differ");
-    sodium_memzero(again, sizeof again);
-    if (restore)
-        (void)tcsetattr(fd, TCSAFLUSH, &old);
-    fclose(tty);
-    return rc;
-}
-
 static keta_err open_store(const char *db, bool create, keta_store **s, keta_error *err)
 {
     keta_store_options o = {.create = create, .pool_size = 1};
@@ -192,8 +135,8 @@ static int db_init(int argc, char **argv)
     /* Everything that can be refused is refused before the database is created. */
     keta_err rc = check_not_initialised(a.db, &err);
     if (rc == KETA_OK)
-        rc = read_password("Password for the first admin account: ", true, password,
-                           sizeof password, &err);
+        rc = keta_cli_read_password("Password for the first admin account: ", true, password,
+                                    sizeof password, &err);
     if (rc == KETA_OK && strlen(password) < KETA_PASSWORD_MIN)
         rc = keta_error_set(&err, KETA_EINVAL, "/password",
                             "a password needs at least %d characters", KETA_PASSWORD_MIN);

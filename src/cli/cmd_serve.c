@@ -75,6 +75,7 @@ int keta_cmd_serve(int argc, char **argv)
     keta_http_config cfg;
     keta_http_config_init(&cfg);
     cfg.tables[1] = keta_http_clinic_routes;
+    cfg.tables[2] = keta_http_usecase_routes();
     keta_http_clinic_options copt;
     memset(&copt, 0, sizeof copt);
     const char *db = getenv("KETA_DB");

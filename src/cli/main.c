@@ -365,18 +365,74 @@ int keta_cmd_version(int argc, char **argv)
     return KETA_EXIT_OK;
 }
 
+/* A command name as a use-case group: "integration-note" is "integration_note". */
+static void group_of(const char *name, char *out, size_t cap)
+{
+    (void)snprintf(out, cap, "%s", name);
+    for (char *p = out; *p != '\0'; p++)
+        if (*p == '-')
+            *p = '_';
+}
+
+/* The staff command groups that have no command of their own, for `keta help`. */
+static void list_staff_groups(void)
+{
+    const keta_usecase *uc;
+    char seen[2048] = " ";
+    printf("\nstaff commands (as a logged-in staff user; `keta help GROUP`):\n ");
+    size_t col = 1;
+    for (size_t i = 0; (uc = keta_usecase_at(i)) != NULL; i++) {
+        char g[64];
+        (void)snprintf(g, sizeof g, "%.*s", (int)strcspn(uc->name, "."), uc->name);
+        for (char *p = g; *p != '\0'; p++)
+            if (*p == '_')
+                *p = '-';
+        char key[68];
+        (void)snprintf(key, sizeof key, " %s ", g);
+        if (strstr(seen, key) != NULL || strlen(seen) + strlen(key) >= sizeof seen)
+            continue;
+        (void)snprintf(seen + strlen(seen), sizeof seen - strlen(seen), "%s ", g);
+        if (col + strlen(g) + 1 > 78) {
+            printf("\n ");
+            col = 1;
+        }
+        printf(" %s", g);
+        col += strlen(g) + 1;
+    }
+    printf("\n");
+}
+
 int keta_cmd_help(int argc, char **argv)
 {
     if (argc > 2)
         return keta_cli_usage(keta_cli_find("help"));
+    if (argc == 2 && strcmp(argv[1], "--usecases") == 0) {
+        /* One line per staff command, for the manual's test: NAME METHOD PATH. */
+        const keta_usecase *uc;
+        for (size_t i = 0; (uc = keta_usecase_at(i)) != NULL; i++)
+            printf("%s %s %s\n", uc->name, uc->method, uc->path);
+        return KETA_EXIT_OK;
+    }
     if (argc == 2) {
         const keta_cmd *c = keta_cli_find(argv[1]);
-        if (c == NULL) {
+        char group[64];
+        group_of(argv[1], group, sizeof group);
+        bool staff = keta_usecase_group_exists(group);
+        if (c == NULL && !staff) {
             fprintf(stderr, "keta help: no command '%s'; `keta help` lists them\n", argv[1]);
             return KETA_EXIT_USAGE;
         }
-        printf("usage: %s\n\n%s\n%s", c->usage, c->summary, c->help[0] ? "\n" : "");
-        fputs(c->help, stdout);
+        if (c != NULL) {
+            printf("usage: %s\n\n%s\n%s", c->usage, c->summary, c->help[0] ? "\n" : "");
+            fputs(c->help, stdout);
+        }
+        if (staff) {
+            printf("%sstaff commands: act as --user NAME (or KETA_USER), password from "
+                   "KETA_PASSWORD or the terminal; the request as JSON on stdin, the answer as "
+                   "JSON on stdout (the API's forms, docs/openapi.yaml):\n",
+                   c != NULL ? "\n" : "");
+            keta_cli_usecase_help(stdout, group);
+        }
         return KETA_EXIT_OK;
     }
     printf("keta %s: an open clinical system for ketamine therapy\n\n"
@@ -384,6 +440,7 @@ int keta_cmd_help(int argc, char **argv)
            keta_version());
     for (const keta_cmd *c = keta_cli_commands; c->name != NULL; c++)
         printf("  %-12s %s\n", c->name, c->summary);
+    list_staff_groups();
     printf("\n`keta help COMMAND` for one command; `man keta` for the manual.\n");
     return KETA_EXIT_OK;
 }
@@ -399,7 +456,14 @@ int main(int argc, char **argv)
         return keta_cmd_help(1, argv);
     if (strcmp(name, "--version") == 0)
         return keta_cmd_version(1, argv);
+    char group[64];
+    group_of(name, group, sizeof group);
+    const keta_usecase *uc = argc >= 3 ? keta_usecase_of_command(group, argv[2]) : NULL;
+    if (uc != NULL)
+        return keta_cli_usecase(uc, argc - 2, argv + 2);
     const keta_cmd *c = keta_cli_find(name);
+    if (c == NULL && keta_usecase_group_exists(group))
+        return keta_cmd_usecase_group(argc - 1, argv + 1);
     if (c == NULL) {
         fprintf(stderr, "keta: no command '%s'; `keta help` lists them\n", name);
         return KETA_EXIT_USAGE;

@@ -1,6 +1,7 @@
 /*
- * The clinic routes: login, server-side sessions, CSRF, login rate limiting, and the
- * patient-data routes over the service layer (include/keta/service.h).
+ * The clinic routes: login, server-side sessions, CSRF and login rate limiting. The
+ * patient-data routes are the service's use cases (usecases.c); this file authenticates
+ * their callers.
  *
  * Sessions live in this process's memory: a table of at most max_sessions entries, each
  * keyed by the BLAKE2b hash of its 256-bit random id (the id itself is only in the client's
@@ -29,7 +30,6 @@
 #define LIMIT_SLOTS   1024
 #define LIMIT_KEY_MAX 80
 #define SMALL_BODY    ((size_t)4 * 1024)
-#define NOTE_BODY     ((size_t)(KETA_NOTE_MAX + 1024) * 2)
 
 typedef struct session {
     bool used;
@@ -515,366 +515,27 @@ static keta_err me(const keta_http_request *req, const keta_http_principal *who,
                                    "idle_timeout_s", (int)c->opt.idle_timeout_s));
 }
 
-/* ---- patient data -----------------------------------------------------------------------------
+/* ---- the use-case routes' caller ------------------------------------------------------------
  */
 
-bool keta__http_parse_id(const char *s, int64_t *out)
+const keta_actor *keta__http_clinic_caller(const keta_http_principal *who, keta_service **svc)
 {
-    char *end;
-    *out = 0;
-    if (s == NULL || s[0] < '1' || s[0] > '9' || strlen(s) > 16)
-        return false;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v <= 0 || v > (1LL << 53))
-        return false;
-    *out = (int64_t)v;
-    return true;
-}
-
-/* The record id in path parameter name, else 404 naming it. */
-static keta_err path_id(const keta_http_request *req, const char *name, int64_t *out,
-                        keta_error *err)
-{
-    if (!keta__http_parse_id(keta_http_request_param(req, name), out))
-        return keta_error_set(err, KETA_ENOTFOUND, name, "no such record");
-    return KETA_OK;
-}
-
-/* A string member that must be there (KETA_ETYPE naming it otherwise). */
-static keta_err get_string(const json_t *o, const char *key, bool optional, const char **out,
-                           keta_error *err)
-{
-    const json_t *v = json_object_get(o, key);
-    if (v == NULL && optional) {
-        *out = "";
-        return KETA_OK;
+    const caller *cl = caller_of(who);
+    if (cl != NULL) {
+        *svc = cl->clinic->svc;
+        return &cl->actor;
     }
-    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
-        char field[72];
-        (void)snprintf(field, sizeof field, "/%s", key);
-        return keta_error_set(err, KETA_ETYPE, field, "expected a string, got %s",
-                              keta_json_type_name(v));
-    }
-    *out = json_string_value(v);
-    return KETA_OK;
+    keta_http_clinic *c = atomic_load(&the_clinic);
+    *svc = c != NULL ? c->svc : NULL;
+    return NULL;
 }
 
-static keta_err created(keta_http_reply *reply, int64_t id)
-{
-    return reply_consume(reply, 201, json_pack("{s:I}", "id", (json_int_t)id));
-}
-
-keta_err keta__http_decode_patient(const json_t *b, keta_new_patient *in, keta_error *err)
-{
-    static const char *const keys[] = {"mrn", "given_name", "family_name", "birth_date",
-                                       "sex", "weight_kg",  NULL};
-    static const char *const required[] = {"mrn",        "given_name", "family_name",
-                                           "birth_date", "sex",        NULL};
-    memset(in, 0, sizeof *in);
-    keta_err rc = keta_json_check_keys(b, "", keys, required, err);
-    if (rc == KETA_OK)
-        rc = get_string(b, "mrn", false, &in->mrn, err);
-    if (rc == KETA_OK)
-        rc = get_string(b, "given_name", false, &in->given_name, err);
-    if (rc == KETA_OK)
-        rc = get_string(b, "family_name", false, &in->family_name, err);
-    if (rc == KETA_OK)
-        rc = get_string(b, "birth_date", false, &in->birth_date, err);
-    if (rc == KETA_OK)
-        rc = get_string(b, "sex", false, &in->sex, err);
-    if (rc == KETA_OK)
-        rc = keta_json_get_number(b, "", "weight_kg", 20, 300, true, &in->weight_kg, NULL, err);
-    return rc;
-}
-
-static keta_err patient_register(const keta_http_request *req, const keta_http_principal *who,
-                                 keta_http_reply *reply, keta_error *err)
-{
-    const caller *cl = caller_of(who);
-    keta_new_patient in;
-    int64_t id = 0;
-    keta_err rc = keta__http_decode_patient(keta_http_request_json(req), &in, err);
-    if (rc == KETA_OK)
-        rc = keta_service_register_patient(cl->clinic->svc, &cl->actor, &in, &id, err);
-    return rc == KETA_OK ? created(reply, id) : rc;
-}
-
-static keta_err patient_get(const keta_http_request *req, const keta_http_principal *who,
-                            keta_http_reply *reply, keta_error *err)
-{
-    const caller *cl = caller_of(who);
-    int64_t id;
-    keta_patient p;
-    keta_err rc = path_id(req, "id", &id, err);
-    if (rc == KETA_OK)
-        rc = keta_service_get_patient(cl->clinic->svc, &cl->actor, id, &p, err);
-    if (rc != KETA_OK)
-        return rc;
-    return reply_consume(reply, 200,
-                         json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)p.id,
-                                   "mrn", p.mrn, "given_name", p.given_name, "family_name",
-                                   p.family_name, "birth_date", p.birth_date, "sex", p.sex,
-                                   "created_at", p.created_at));
-}
-
-keta_err keta__http_decode_weight(const json_t *b, double *weight_kg, keta_error *err)
-{
-    static const char *const keys[] = {"weight_kg", NULL};
-    keta_err rc = keta_json_check_keys(b, "", keys, keys, err);
-    if (rc == KETA_OK)
-        rc = keta_json_get_number(b, "", "weight_kg", 20, 300, false, weight_kg, NULL, err);
-    return rc;
-}
-
-static keta_err weight_record(const keta_http_request *req, const keta_http_principal *who,
-                              keta_http_reply *reply, keta_error *err)
-{
-    const caller *cl = caller_of(who);
-    int64_t pid, id = 0;
-    double kg = 0;
-    keta_err rc = path_id(req, "id", &pid, err);
-    if (rc == KETA_OK)
-        rc = keta__http_decode_weight(keta_http_request_json(req), &kg, err);
-    if (rc == KETA_OK)
-        rc = keta_service_record_weight(cl->clinic->svc, &cl->actor, pid, kg, &id, err);
-    return rc == KETA_OK ? created(reply, id) : rc;
-}
-
-/* The vitals members: JSON name and where it goes. */
-static const struct {
-    const char *key;
-    size_t offset;
-    int min, max;
-} vital_fields[] = {
-    {"systolic_mmhg", offsetof(keta_vitals, systolic_mmhg), 50, 300},
-    {"diastolic_mmhg", offsetof(keta_vitals, diastolic_mmhg), 20, 200},
-    {"heart_rate_bpm", offsetof(keta_vitals, heart_rate_bpm), 20, 250},
-    {"spo2_percent", offsetof(keta_vitals, spo2_percent), 50, 100},
-    {"resp_rate_per_min", offsetof(keta_vitals, resp_rate_per_min), 2, 80},
-    {"sedation_moaas", offsetof(keta_vitals, sedation_moaas), 0, 5},
-    {"dissociation_cadss", offsetof(keta_vitals, dissociation_cadss), 0, 92},
-};
-#define N_VITALS (sizeof vital_fields / sizeof vital_fields[0])
-
-static int *vital_slot(keta_vitals *v, size_t i)
-{
-    return (int *)(void *)((char *)v + vital_fields[i].offset);
-}
-
-keta_err keta__http_decode_vitals(const json_t *b, keta_vitals *v, keta_error *err)
-{
-    static const char *const keys[] = {"measured_at",    "systolic_mmhg",      "diastolic_mmhg",
-                                       "heart_rate_bpm", "spo2_percent",       "resp_rate_per_min",
-                                       "sedation_moaas", "dissociation_cadss", NULL};
-    static const char *const none[] = {NULL};
-    memset(v, 0, sizeof *v);
-    keta_err rc = keta_json_check_keys(b, "", keys, none, err);
-    const char *at = "";
-    if (rc == KETA_OK)
-        rc = get_string(b, "measured_at", true, &at, err);
-    if (rc == KETA_OK && strlen(at) >= sizeof v->measured_at)
-        rc = keta_error_set(err, KETA_EINVAL, "/measured_at", "expected YYYY-MM-DDTHH:MM:SS.mmmZ");
-    if (rc == KETA_OK)
-        (void)snprintf(v->measured_at, sizeof v->measured_at, "%s", at);
-    for (size_t i = 0; rc == KETA_OK && i < N_VITALS; i++) {
-        int64_t x = KETA_ABSENT;
-        bool present = false;
-        rc = keta_json_get_int(b, "", vital_fields[i].key, vital_fields[i].min, vital_fields[i].max,
-                               true, &x, &present, err);
-        *vital_slot(v, i) = present ? (int)x : KETA_ABSENT;
-    }
-    return rc;
-}
-
-static keta_err vitals_record(const keta_http_request *req, const keta_http_principal *who,
-                              keta_http_reply *reply, keta_error *err)
-{
-    const caller *cl = caller_of(who);
-    int64_t sid, id = 0;
-    keta_vitals v;
-    keta_vitals_result vr;
-    keta_err rc = path_id(req, "id", &sid, err);
-    if (rc == KETA_OK)
-        rc = keta__http_decode_vitals(keta_http_request_json(req), &v, err);
-    if (rc == KETA_OK)
-        rc = keta_service_record_vitals(cl->clinic->svc, &cl->actor, sid, &v, &vr, err);
-    if (rc == KETA_OK)
-        id = vr.vitals_id;
-    return rc == KETA_OK ? created(reply, id) : rc;
-}
-
-static int vitals_row(void *ctx, const keta_vitals *v)
-{
-    json_t *arr = ctx;
-    json_t *o = json_pack("{s:I, s:s}", "id", (json_int_t)v->id, "measured_at", v->measured_at);
-    if (o == NULL)
-        return 1;
-    for (size_t i = 0; i < N_VITALS; i++) {
-        int x = *vital_slot((keta_vitals *)(uintptr_t)v, i);
-        if (x != KETA_ABSENT && keta_json_set(o, vital_fields[i].key, json_integer(x)) != KETA_OK) {
-            json_decref(o);
-            return 1;
-        }
-    }
-    return keta_json_push(arr, o) == KETA_OK ? 0 : 1;
-}
-
-static keta_err vitals_list(const keta_http_request *req, const keta_http_principal *who,
-                            keta_http_reply *reply, keta_error *err)
-{
-    const caller *cl = caller_of(who);
-    int64_t sid;
-    keta_err rc = path_id(req, "id", &sid, err);
-    if (rc != KETA_OK)
-        return rc;
-    json_t *arr = json_array();
-    if (arr == NULL)
-        return KETA_ENOMEM;
-    rc = keta_service_list_vitals(cl->clinic->svc, &cl->actor, sid, vitals_row, arr, err);
-    if (rc != KETA_OK) {
-        json_decref(arr);
-        return rc;
-    }
-    return reply_consume(reply, 200, arr);
-}
-
-keta_err keta__http_decode_note(const json_t *b, const char **text, int64_t *amends_note_id,
-                                keta_error *err)
-{
-    static const char *const keys[] = {"body", "amends_note_id", NULL};
-    static const char *const required[] = {"body", NULL};
-    *amends_note_id = 0;
-    keta_err rc = keta_json_check_keys(b, "", keys, required, err);
-    if (rc == KETA_OK)
-        rc = get_string(b, "body", false, text, err);
-    if (rc == KETA_OK)
-        rc = keta_json_get_int(b, "", "amends_note_id", 1, INT64_MAX, true, amends_note_id, NULL,
-                               err);
-    return rc;
-}
-
-static keta_err note_add(const keta_http_request *req, const keta_http_principal *who,
-                         keta_http_reply *reply, const char *note_class, keta_error *err)
-{
-    const caller *cl = caller_of(who);
-    int64_t pid, amends = 0, id = 0;
-    const char *text = NULL;
-    keta_err rc = path_id(req, "id", &pid, err);
-    if (rc == KETA_OK)
-        rc = keta__http_decode_note(keta_http_request_json(req), &text, &amends, err);
-    if (rc == KETA_OK)
-        rc = keta_service_add_note(cl->clinic->svc, &cl->actor, pid, note_class, text, amends, &id,
-                                   err);
-    return rc == KETA_OK ? created(reply, id) : rc;
-}
-
-static int note_row(void *ctx, const keta_note *n)
-{
-    json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)n->id, "class",
-                          n->note_class, "body", n->body != NULL ? n->body : "", "author_id",
-                          (json_int_t)n->author_id, "created_at", n->created_at);
-    if (o != NULL && n->amends_note_id != 0 &&
-        keta_json_set(o, "amends_note_id", json_integer(n->amends_note_id)) != KETA_OK) {
-        json_decref(o);
-        return 1;
-    }
-    return o != NULL && keta_json_push(ctx, o) == KETA_OK ? 0 : 1;
-}
-
-static keta_err note_list(const keta_http_request *req, const keta_http_principal *who,
-                          keta_http_reply *reply, const char *note_class, keta_error *err)
-{
-    const caller *cl = caller_of(who);
-    int64_t pid;
-    keta_err rc = path_id(req, "id", &pid, err);
-    if (rc != KETA_OK)
-        return rc;
-    json_t *arr = json_array();
-    if (arr == NULL)
-        return KETA_ENOMEM;
-    rc = keta_service_list_notes(cl->clinic->svc, &cl->actor, pid, note_class, note_row, arr, err);
-    if (rc != KETA_OK) {
-        json_decref(arr);
-        return rc;
-    }
-    return reply_consume(reply, 200, arr);
-}
-
-static keta_err clinical_note_add(const keta_http_request *req, const keta_http_principal *who,
-                                  keta_http_reply *reply, keta_error *err)
-{
-    return note_add(req, who, reply, "clinical", err);
-}
-
-static keta_err clinical_note_list(const keta_http_request *req, const keta_http_principal *who,
-                                   keta_http_reply *reply, keta_error *err)
-{
-    return note_list(req, who, reply, "clinical", err);
-}
-
-static keta_err restricted_note_add(const keta_http_request *req, const keta_http_principal *who,
-                                    keta_http_reply *reply, keta_error *err)
-{
-    return note_add(req, who, reply, "integration_restricted", err);
-}
-
-static keta_err restricted_note_list(const keta_http_request *req, const keta_http_principal *who,
-                                     keta_http_reply *reply, keta_error *err)
-{
-    return note_list(req, who, reply, "integration_restricted", err);
-}
-
-static keta_err audit_verify(const keta_http_request *req, const keta_http_principal *who,
-                             keta_http_reply *reply, keta_error *err)
-{
-    (void)req;
-    const caller *cl = caller_of(who);
-    keta_audit_report rep;
-    memset(&rep, 0, sizeof rep);
-    keta_err rc = keta_service_verify_audit(cl->clinic->svc, &cl->actor, &rep, NULL, NULL, err);
-    if (rc != KETA_OK && rc != KETA_EINTEGRITY)
-        return rc;
-    return reply_consume(reply, 200,
-                         json_pack("{s:b, s:I, s:I, s:I, s:s, s:b}", "intact", rc == KETA_OK,
-                                   "entries", (json_int_t)rep.entries, "problems",
-                                   (json_int_t)rep.problems, "head_seq", (json_int_t)rep.head_seq,
-                                   "head_hash", rep.head_hash, "protected", rep.protected_log));
-}
-
-/* Who holds each permission (src/service/roles.c, reference clinic.md §5). */
-#define FD     KETA_HTTP_ROLE_FRONT_DESK
-#define NU     KETA_HTTP_ROLE_NURSE
-#define PR     KETA_HTTP_ROLE_PRESCRIBER
-#define TH     KETA_HTTP_ROLE_THERAPIST
-#define AD     KETA_HTTP_ROLE_ADMIN
-#define PT     KETA_HTTP_ROLE_PATIENT
-#define ANYONE (FD | NU | PR | TH | AD | PT)
+#define ANYONE (KETA_HTTP_ROLES_STAFF | KETA_HTTP_ROLE_PATIENT)
 
 const keta_http_route keta_http_clinic_routes[] = {
     {"POST", "/api/v1/login", login, KETA_HTTP_PUBLIC, SMALL_BODY,
-     "log in: username and password; sets the session cookie, answers the CSRF token"},
-    {"POST", "/api/v1/logout", logout, ANYONE, 0, "log out: end this session"},
-    {"GET", "/api/v1/me", me, ANYONE, 0, "who is logged in, and the CSRF token"},
-    {"POST", "/api/v1/patients", patient_register, FD | NU | PR, SMALL_BODY,
-     "register a patient (patient.register)"},
-    {"GET", "/api/v1/patients/{id}", patient_get, FD | NU | PR | TH | PT, 0,
-     "a patient's demographics (patient.read; own_records)"},
-    {"POST", "/api/v1/patients/{id}/weights", weight_record, NU | PR, SMALL_BODY,
-     "record a body weight (weight.record)"},
-    {"POST", "/api/v1/sessions/{id}/vitals", vitals_record, NU | PR, SMALL_BODY,
-     "record a set of vital signs in a session (vitals.record)"},
-    {"GET", "/api/v1/sessions/{id}/vitals", vitals_list, NU | PR, 0,
-     "the vitals flowsheet of a session (vitals.read)"},
-    {"POST", "/api/v1/patients/{id}/notes", clinical_note_add, NU | PR | TH, NOTE_BODY,
-     "add a clinical note (note.clinical.add)"},
-    {"GET", "/api/v1/patients/{id}/notes", clinical_note_list, NU | PR | TH, 0,
-     "the patient's clinical notes (note.clinical.read)"},
-    {"POST", "/api/v1/patients/{id}/integration-notes", restricted_note_add, TH, NOTE_BODY,
-     "add an integration-therapy note, the restricted class (note.integration.add)"},
-    {"GET", "/api/v1/patients/{id}/integration-notes", restricted_note_list, TH, 0,
-     "the patient's integration-therapy notes (note.integration.read)"},
-    {"GET", "/api/v1/audit/verify", audit_verify, AD, 0,
-     "verify the audit chain and record the review (audit.review)"},
-    {NULL, NULL, NULL, 0, 0, NULL},
+     "log in: username and password; sets the session cookie, answers the CSRF token", NULL},
+    {"POST", "/api/v1/logout", logout, ANYONE, 0, "log out: end this session", NULL},
+    {"GET", "/api/v1/me", me, ANYONE, 0, "who is logged in, and the CSRF token", NULL},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };

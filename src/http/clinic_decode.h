@@ -1,6 +1,6 @@
 /*
- * Internal to src/http: the clinic routes' request decoders (clinic.c), in their own header
- * so that fuzz_http can drive them without the server.
+ * Internal to src/http: the login request decoder (clinic.c), in its own header so that
+ * fuzz_http can drive it without the server.
  */
 #ifndef KETA_HTTP_CLINIC_DECODE_H
 #define KETA_HTTP_CLINIC_DECODE_H
@@ -16,12 +16,5 @@
  */
 keta_err keta__http_decode_login(const json_t *body, const char **username, const char **password,
                                  keta_error *err);
-keta_err keta__http_decode_patient(const json_t *body, keta_new_patient *out, keta_error *err);
-keta_err keta__http_decode_weight(const json_t *body, double *weight_kg, keta_error *err);
-keta_err keta__http_decode_vitals(const json_t *body, keta_vitals *out, keta_error *err);
-keta_err keta__http_decode_note(const json_t *body, const char **text, int64_t *amends_note_id,
-                                keta_error *err);
-/* A record id in a path: 1 to 2^53 in decimal without sign or leading zeros. */
-bool keta__http_parse_id(const char *s, int64_t *out);
 
 #endif

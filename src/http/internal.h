@@ -143,4 +143,13 @@ const char *keta__http_static_type(const char *name);
 extern const char keta__http_openapi_yaml[];
 extern const size_t keta__http_openapi_yaml_len;
 
+/*
+ * The service and the actor of an authenticated clinic request (who from the clinic's
+ * authenticator), or for a public request (who NULL) the open clinic's service and a NULL
+ * actor. *svc is NULL when no clinic is open.
+ */
+struct keta_service;
+const struct keta_actor *keta__http_clinic_caller(const keta_http_principal *who,
+                                                  struct keta_service **svc);
+
 #endif

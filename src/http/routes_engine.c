@@ -98,19 +98,19 @@ static keta_err openapi(const keta_http_request *req, const keta_http_principal 
 }
 
 const keta_http_route keta_http_engine_routes[] = {
-    {"GET", "/api/v1/health", health, KETA_HTTP_PUBLIC, 0, "the server answers"},
-    {"GET", "/api/v1/openapi.yaml", openapi, KETA_HTTP_PUBLIC, 0, "this API, described"},
+    {"GET", "/api/v1/health", health, KETA_HTTP_PUBLIC, 0, "the server answers", NULL},
+    {"GET", "/api/v1/openapi.yaml", openapi, KETA_HTTP_PUBLIC, 0, "this API, described", NULL},
     {"GET", "/api/v1/instruments", instruments, KETA_HTTP_PUBLIC, 0,
-     "the instrument table (as `keta instruments --json`)"},
+     "the instrument table (as `keta instruments --json`)", NULL},
     {"POST", "/api/v1/score/{instrument}", score, KETA_HTTP_PUBLIC, SMALL_BODY,
-     "score a questionnaire response (as `keta score`)"},
+     "score a questionnaire response (as `keta score`)", NULL},
     {"POST", "/api/v1/outcome/{instrument}", outcome, KETA_HTTP_PUBLIC, SMALL_BODY,
-     "response and remission between two scores (as `keta outcome`)"},
+     "response and remission between two scores (as `keta outcome`)", NULL},
     {"GET", "/api/v1/pk/models", pk_models, KETA_HTTP_PUBLIC, 0,
-     "the PK model table (as `keta pk models --json`)"},
+     "the PK model table (as `keta pk models --json`)", NULL},
     {"POST", "/api/v1/pk/simulate", pk_simulate, KETA_HTTP_PUBLIC, PK_BODY,
-     "simulate a regimen (as `keta pk simulate`)"},
+     "simulate a regimen (as `keta pk simulate`)", NULL},
     {"POST", "/api/v1/pk/tci", pk_tci, KETA_HTTP_PUBLIC, SMALL_BODY,
-     "plan a plasma target-controlled infusion (as `keta pk tci`)"},
-    {NULL, NULL, NULL, 0, 0, NULL},
+     "plan a plasma target-controlled infusion (as `keta pk tci`)", NULL},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };

@@ -179,23 +179,21 @@ static void scenario3_4_17_iv_hold_decision_discharge(void **state)
     assert_int_equal(keta_service_get_session(svc, &f->nurse, sid, &view, &err), KETA_OK);
     assert_string_equal(view.status, "paused");
     n = 0;
-    assert_int_equal(keta_service_list_site_alerts(svc, &f->nurse, count_holds, &n, &err),
-                     KETA_OK);
+    assert_int_equal(keta_service_list_site_alerts(svc, &f->nurse, count_holds, &n, &err), KETA_OK);
     assert_int_equal(n, 2);
 
     /* A nurse cannot decide; a decision without its medication is refused; nothing written. */
     keta_session_decide d = {.decision = "treat", .reason = "BP 185/105 at 20 min"};
     keta_session_decided dd;
-    assert_int_equal(keta_service_decide_session(svc, &f->nurse, sid, &d, &dd, &err),
-                     KETA_EDENIED);
+    assert_int_equal(keta_service_decide_session(svc, &f->nurse, sid, &d, &dd, &err), KETA_EDENIED);
     assert_string_equal(last_audit(f).action, "session.decide");
     assert_int_equal(keta_service_decide_session(svc, &f->prescriber, sid, &d, &dd, &err),
                      KETA_EINVAL);
     assert_string_equal(err.field, "/medication");
     assert_int_equal(raw_count(f, "SELECT count(*) FROM session_decision"), 0);
     /* The session cannot close while paused. */
-    keta_discharge_assessment ok = {.alert_oriented = true, .nausea = "none",
-                                    .escort_present = true};
+    keta_discharge_assessment ok = {
+        .alert_oriented = true, .nausea = "none", .escort_present = true};
     assert_int_equal(keta_service_discharge_sign(svc, &f->prescriber, sid, &ok, NULL, &err),
                      KETA_ECONFLICT);
 
@@ -225,8 +223,8 @@ static void scenario3_4_17_iv_hold_decision_discharge(void **state)
     assert_int_equal(dd.holds_resolved, 2);
     assert_string_equal(dd.status, "in_progress");
     n = 0;
-    assert_int_equal(
-        keta_service_list_adverse_events(svc, &f->nurse, sid, count_events, &n, &err), KETA_OK);
+    assert_int_equal(keta_service_list_adverse_events(svc, &f->nurse, sid, count_events, &n, &err),
+                     KETA_OK);
     assert_int_equal(n, 1);
     n = 0;
     assert_int_equal(keta_service_list_sessions(svc, &f->nurse, pid,
@@ -319,9 +317,10 @@ static void scenario5_6_7_8_esketamine_rems(void **state)
     keta_service *svc = clocked(f, &clk);
     int64_t pid = new_patient(f, svc, "MRN-ESK5", "Jo", "Ray", "1981-01-15", 70);
     int64_t course = 0;
-    if (keta_service_create_course(svc, &f->prescriber, pid,
-                                   "{\"protocol\":\"esketamine_trd\",\"start_date\":\"2026-03-06\",\"age_y\":45}",
-                                   &course, NULL, &err))
+    if (keta_service_create_course(
+            svc, &f->prescriber, pid,
+            "{\"protocol\":\"esketamine_trd\",\"start_date\":\"2026-03-06\",\"age_y\":45}", &course,
+            NULL, &err))
         fail_msg("course: %s", err.message);
     int64_t sid = session_of(f, course, 1);
     set_clock(&clk, "2026-03-06T09:41:00.000Z");
@@ -387,8 +386,8 @@ static void scenario5_6_7_8_esketamine_rems(void **state)
     set_clock(&clk, "2026-03-06T11:30:00.000Z");
     record(svc, &f->nurse, sid, vitals_at("", 138, 86));
     set_clock(&clk, "2026-03-06T11:35:00.000Z");
-    keta_discharge_assessment ok = {.alert_oriented = true, .nausea = "none",
-                                    .escort_present = true};
+    keta_discharge_assessment ok = {
+        .alert_oriented = true, .nausea = "none", .escort_present = true};
     json_t *chk = NULL;
     assert_int_equal(keta_service_discharge_check(svc, &f->nurse, sid, &ok, &chk, &err), KETA_OK);
     const json_t *mon = json_object_get(chk, "rems");
@@ -433,15 +432,15 @@ static void scenario5_6_7_8_esketamine_rems(void **state)
     assert_int_equal(json_integer_value(json_object_get(ses, "total_time_min")), 125);
     assert_true(json_is_true(json_object_get(ses, "patient_enrolled")));
     const json_t *vit = json_object_get(fm, "vitals");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(vit, "bp_before"),
-                                                        "systolic_mmhg")),
-                     150);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(vit, "bp_before"), "systolic_mmhg")),
+        150);
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(vit, "bp_40min"), "systolic_mmhg")),
         146);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(vit, "bp_completion"),
-                                                        "systolic_mmhg")),
-                     134);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(vit, "bp_completion"), "systolic_mmhg")),
+        134);
     const json_t *monf = json_object_get(fm, "monitoring");
     assert_true(json_is_true(json_object_get(monf, "sedation")));
     assert_true(json_is_true(json_object_get(monf, "pulse_oximetry_checked")));
@@ -473,13 +472,13 @@ static void scenario5_6_7_8_esketamine_rems(void **state)
                      KETA_ERANGE);
     assert_string_equal(err.field, "/form/session/dose_mg");
     json_decref(bad);
-    json_t *entries = json_pack(
-        "{s{sb,sb,sb,sb,sb},s{ss,ss,ss},s{ss,ss,ss,ss},s{si},s{sb}}", "concomitant_meds",
-        "benzodiazepines", 0, "non_benzodiazepine_sedative_hypnotics", 0, "psychostimulants", 0,
-        "maois", 0, "opioids", 0, "monitoring_hcp", "first_name", "Nina", "telephone", "555-0100", "email",
-        "nina@clinic.example", "setting", "address1", "1 Main St", "city", "Springfield", "state",
-        "IL", "zip", "62701", "session", "ready_to_leave_min", 110, "monitoring", "dissociation",
-        0);
+    json_t *entries =
+        json_pack("{s{sb,sb,sb,sb,sb},s{ss,ss,ss},s{ss,ss,ss,ss},s{si},s{sb}}", "concomitant_meds",
+                  "benzodiazepines", 0, "non_benzodiazepine_sedative_hypnotics", 0,
+                  "psychostimulants", 0, "maois", 0, "opioids", 0, "monitoring_hcp", "first_name",
+                  "Nina", "telephone", "555-0100", "email", "nina@clinic.example", "setting",
+                  "address1", "1 Main St", "city", "Springfield", "state", "IL", "zip", "62701",
+                  "session", "ready_to_leave_min", 110, "monitoring", "dissociation", 0);
     if (keta_service_rems_form_update(svc, &f->nurse, sid, entries, &form, &err))
         fail_msg("update: %s (%s)", err.message, err.field);
     json_decref(form);

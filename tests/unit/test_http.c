@@ -26,12 +26,13 @@ static keta_err dummy(const keta_http_request *req, const keta_http_principal *w
 }
 
 static const keta_http_route table[] = {
-    {"GET", "/api/v1/patients", dummy, KETA_HTTP_ROLES_STAFF, 0, "list"},
-    {"POST", "/api/v1/patients", dummy, KETA_HTTP_ROLE_FRONT_DESK, 4096, "create"},
-    {"GET", "/api/v1/patients/{id}", dummy, KETA_HTTP_ROLES_CLINICAL, 0, "one"},
-    {"DELETE", "/api/v1/patients/{id}", dummy, KETA_HTTP_ROLE_ADMIN, 0, "remove"},
-    {"GET", "/api/v1/patients/{id}/notes/{note_id}", dummy, KETA_HTTP_ROLE_THERAPIST, 0, "note"},
-    {NULL, NULL, NULL, 0, 0, NULL},
+    {"GET", "/api/v1/patients", dummy, KETA_HTTP_ROLES_STAFF, 0, "list", NULL},
+    {"POST", "/api/v1/patients", dummy, KETA_HTTP_ROLE_FRONT_DESK, 4096, "create", NULL},
+    {"GET", "/api/v1/patients/{id}", dummy, KETA_HTTP_ROLES_CLINICAL, 0, "one", NULL},
+    {"DELETE", "/api/v1/patients/{id}", dummy, KETA_HTTP_ROLE_ADMIN, 0, "remove", NULL},
+    {"GET", "/api/v1/patients/{id}/notes/{note_id}", dummy, KETA_HTTP_ROLE_THERAPIST, 0, "note",
+     NULL},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 static const keta_http_route *const tables[] = {table, keta_http_engine_routes, NULL};
 
@@ -362,9 +363,9 @@ static keta_err whoami(const keta_http_request *req, const keta_http_principal *
 }
 
 static const keta_http_route guarded[] = {
-    {"GET", "/api/v1/patients/{id}", whoami, KETA_HTTP_ROLES_CLINICAL, 0, "a chart"},
-    {"POST", "/api/v1/patients/{id}/vitals", whoami, KETA_HTTP_ROLE_NURSE, 1024, "vitals"},
-    {NULL, NULL, NULL, 0, 0, NULL},
+    {"GET", "/api/v1/patients/{id}", whoami, KETA_HTTP_ROLES_CLINICAL, 0, "a chart", NULL},
+    {"POST", "/api/v1/patients/{id}/vitals", whoami, KETA_HTTP_ROLE_NURSE, 1024, "vitals", NULL},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 
 /* One HTTP/1.1 exchange on a fresh connection; the status code, the answer in buf. */
@@ -486,8 +487,8 @@ static void bad_configs(void **state)
 {
     (void)state;
     static const keta_http_route bad[] = {
-        {"GET", "/api/v1/{X}", dummy, 0, 0, "bad pattern"},
-        {NULL, NULL, NULL, 0, 0, NULL},
+        {"GET", "/api/v1/{X}", dummy, 0, 0, "bad pattern", NULL},
+        {NULL, NULL, NULL, 0, 0, NULL, NULL},
     };
     keta_http_config cfg;
     keta_http_server *srv;
