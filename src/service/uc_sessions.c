@@ -83,8 +83,8 @@ keta_err keta__uc_vitals_result(const keta_vitals_result *r, json_t **out)
     }
     if (alerts == NULL)
         return KETA_ENOMEM;
-    json_t *o = json_pack("{s:I, s:o, s:b, s:b, s:s, s:b}", "id", (json_int_t)r->vitals_id, "alerts",
-                          alerts, "hold", r->hold, "paused", r->paused, "monitor_status",
+    json_t *o = json_pack("{s:I, s:o, s:b, s:b, s:s, s:b}", "id", (json_int_t)r->vitals_id,
+                          "alerts", alerts, "hold", r->hold, "paused", r->paused, "monitor_status",
                           r->monitor_status, "bp_overdue", r->bp_overdue);
     if (o != NULL && (keta__uc_set_opt_string(o, "next_bp_due", r->next_bp_due) ||
                       keta__uc_set_opt_string(o, "repeat_bp_due", r->repeat_bp_due))) {
@@ -150,13 +150,13 @@ static keta_err session_list(keta_service *svc, const keta_actor *actor,
 
 static int schedule_row(void *ctx, const keta_schedule_row *r)
 {
-    json_t *o = json_pack("{s:I, s:I, s:i, s:s, s:s, s:s, s:s, s:{s:I, s:s, s:s, s:s}}",
-                          "session_id", (json_int_t)r->session.id, "course_id",
-                          (json_int_t)r->session.course_id, "number", r->session.number,
-                          "status", keta_session_status(&r->session), "planned_at",
-                          r->session.planned_at, "drug", r->drug, "route", r->route, "patient",
-                          "id", (json_int_t)r->patient_id, "mrn", r->mrn, "given_name",
-                          r->given_name, "family_name", r->family_name);
+    json_t *o =
+        json_pack("{s:I, s:I, s:i, s:s, s:s, s:s, s:s, s:{s:I, s:s, s:s, s:s}}", "session_id",
+                  (json_int_t)r->session.id, "course_id", (json_int_t)r->session.course_id,
+                  "number", r->session.number, "status", keta_session_status(&r->session),
+                  "planned_at", r->session.planned_at, "drug", r->drug, "route", r->route,
+                  "patient", "id", (json_int_t)r->patient_id, "mrn", r->mrn, "given_name",
+                  r->given_name, "family_name", r->family_name);
     if (o != NULL && keta__uc_set_opt_string(o, "started_at", r->session.started_at)) {
         json_decref(o);
         o = NULL;
@@ -228,11 +228,11 @@ static keta_err event_record(keta_service *svc, const keta_actor *actor,
 
 static int event_row(void *ctx, const keta_adverse_event *e)
 {
-    json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)e->id,
-                          "session_id", (json_int_t)e->session_id, "occurred_at", e->occurred_at,
-                          "kind", e->kind, "severity", e->severity, "description", e->description,
-                          "action_taken", e->action_taken, "recorded_by",
-                          (json_int_t)e->recorded_by);
+    json_t *o =
+        json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)e->id, "session_id",
+                  (json_int_t)e->session_id, "occurred_at", e->occurred_at, "kind", e->kind,
+                  "severity", e->severity, "description", e->description, "action_taken",
+                  e->action_taken, "recorded_by", (json_int_t)e->recorded_by);
     return o != NULL && keta_json_push(ctx, o) == KETA_OK ? 0 : 1;
 }
 
@@ -253,7 +253,7 @@ static keta_err event_list(keta_service *svc, const keta_actor *actor,
 static keta_err session_decide(keta_service *svc, const keta_actor *actor,
                                const keta_usecase_call *call, json_t **out, keta_error *err)
 {
-    static const char *const keys[] = {"decision", "reason", "medication", "dose",
+    static const char *const keys[] = {"decision", "reason",        "medication", "dose",
                                        "route",    "adverse_event", NULL};
     static const char *const required[] = {"decision", "reason", NULL};
     static const char *const event_keys[] = {"kind", "severity", "description", NULL};
@@ -337,11 +337,11 @@ static keta_err session_review_bp(keta_service *svc, const keta_actor *actor,
         rc = keta__uc_string(call->body, "note", false, &note, err);
     if (rc == KETA_OK)
         rc = keta_service_review_bp(svc, actor, call->id[0], judgment, note, err);
-    return rc == KETA_OK ? keta__uc_answer(json_pack("{s:I, s:s}", "session_id",
-                                                     (json_int_t)call->id[0], "bp_review",
-                                                     judgment),
-                                           out)
-                         : rc;
+    return rc == KETA_OK
+               ? keta__uc_answer(json_pack("{s:I, s:s}", "session_id", (json_int_t)call->id[0],
+                                           "bp_review", judgment),
+                                 out)
+               : rc;
 }
 
 static keta_err remsform_get(keta_service *svc, const keta_actor *actor,
@@ -411,9 +411,10 @@ static keta_err discharge_check(keta_service *svc, const keta_actor *actor,
     bool any = ao != NULL || nausea != NULL || escort != NULL;
     keta_err rc = KETA_OK;
     if (any && (ao == NULL || nausea == NULL || escort == NULL))
-        return keta_error_set(err, KETA_EINVAL, ao == NULL ? "alert_oriented"
-                                                : nausea == NULL ? "nausea"
-                                                                 : "escort_present",
+        return keta_error_set(err, KETA_EINVAL,
+                              ao == NULL       ? "alert_oriented"
+                              : nausea == NULL ? "nausea"
+                                               : "escort_present",
                               "the assessment takes alert_oriented, nausea and escort_present "
                               "together");
     if (any)
@@ -455,19 +456,19 @@ const keta_usecase keta__uc_sessions[] = {
      "one session: status, dose, order, weight used, pump programme, times (session.read)"},
     {"session.list", "GET", "/api/v1/patients/{patient_id}/sessions", NU | PR, 0, 200, NULL,
      session_list, "the patient's sessions by planned time (session.read)"},
-    {"schedule.day", "GET", "/api/v1/schedule", FD | NU | PR, 0, 200, schedule_query,
-     schedule_day, "the site's planned and in-progress sessions of a UTC date (schedule)"},
+    {"schedule.day", "GET", "/api/v1/schedule", FD | NU | PR, 0, 200, schedule_query, schedule_day,
+     "the site's planned and in-progress sessions of a UTC date (schedule)"},
     {"alert.open", "GET", "/api/v1/alerts", NU | PR | TH, 0, 200, NULL, alert_open,
      "the site's unresolved alerts, oldest first (alert.read)"},
     {"event.record", "POST", "/api/v1/sessions/{session_id}/events", NU | PR, KETA__UC_SMALL_BODY,
      201, NULL, event_record, "record an adverse event in a session (adverse_event.record)"},
-    {"event.list", "GET", "/api/v1/sessions/{session_id}/events", NU | PR, 0, 200, NULL,
-     event_list, "the adverse events of a session (session.read)"},
+    {"event.list", "GET", "/api/v1/sessions/{session_id}/events", NU | PR, 0, 200, NULL, event_list,
+     "the adverse events of a session (session.read)"},
     {"session.decide", "POST", "/api/v1/sessions/{session_id}/decision", PR, KETA__UC_SMALL_BODY,
      200, NULL, session_decide,
      "the prescriber's decision after a hold: resume, stop, treat (bp_hold.override)"},
-    {"session.review_bp", "POST", "/api/v1/sessions/{session_id}/bp-review", PR,
-     KETA__UC_NOTE_BODY, 200, NULL, session_review_bp,
+    {"session.review_bp", "POST", "/api/v1/sessions/{session_id}/bp-review", PR, KETA__UC_NOTE_BODY,
+     200, NULL, session_review_bp,
      "document the judgment on an esketamine pre-dose BP above 140/90 (bp_hold.override)"},
     {"rems.enroll", "POST", "/api/v1/patients/{patient_id}/rems-enrollment", FD | NU | PR,
      KETA__UC_SMALL_BODY, 201, NULL, rems_enroll,
@@ -482,7 +483,7 @@ const keta_usecase keta__uc_sessions[] = {
      "make the REMS form final; refused while incomplete (rems.form_enter)"},
     {"remsform.due", "GET", "/api/v1/rems-forms", NU | PR, 0, 200, NULL, remsform_due,
      "the site's REMS forms due and overdue (rems.form_enter)"},
-    {"discharge.check", "GET", "/api/v1/sessions/{session_id}/discharge", NU | PR, 0, 200,
+    {"discharge.get", "GET", "/api/v1/sessions/{session_id}/discharge", NU | PR, 0, 200,
      discharge_query, discharge_check, "the session's discharge checklist now (session.read)"},
     {"discharge.sign", "POST", "/api/v1/sessions/{session_id}/discharge", PR, KETA__UC_SMALL_BODY,
      200, NULL, discharge_sign,
