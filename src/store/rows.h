@@ -109,7 +109,7 @@ static inline keta_err need_time(const char *v, const char *field, keta_error *e
 /* An optional timestamp: "" or the canonical form. */
 static inline keta_err opt_time(const char *v, const char *field, keta_error *err)
 {
-    return v[0] == '\0' ? KETA_OK : need_time(v, field, err);
+    return v == NULL || v[0] == '\0' ? KETA_OK : need_time(v, field, err);
 }
 
 static inline keta_err need_text(const char *v, const char *field, keta_error *err)
