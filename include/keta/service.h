@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "keta/core.h"
+#include "keta/json.h"
 #include "keta/policy.h"
 #include "keta/store.h"
 
@@ -84,7 +85,9 @@ typedef enum keta_role {
     XX(ALERT_MANAGE, "alert.manage")                  \
     XX(HOLD_LIFT, "hold.lift")                        \
     XX(SESSION_ADMINISTER, "session.administer")      \
-    XX(BREAK_GLASS, "break_glass.open")
+    XX(BREAK_GLASS, "break_glass.open")               \
+    XX(SESSION_READ, "session.read")                  \
+    XX(REMS_ENROLL, "rems.enroll")
 
 typedef enum keta_permission {
 #define KETA__PERM_ENUM(name, text) KETA_PERM_##name,
@@ -237,15 +240,50 @@ keta_err keta_service_record_weight(keta_service *svc, const keta_actor *actor, 
 
 /* ---- vital signs ----------------------------------------------------------------------------- */
 
+/* The most alerts one reading raises that a keta_vitals_result reports (the rest are stored). */
+#define KETA_VITALS_ALERTS_MAX 12
+#define KETA_ALERT_MESSAGE_MAX 256
+
+typedef struct keta_vitals_alert {
+    int64_t alert_id;
+    char rule[KETA_CODE_MAX];  /* the policy rule, e.g. "bp.hold_systolic_mmhg" */
+    char kind[KETA_CODE_MAX];  /* as stored: "dosing_hold" for a hold, else the clinic kind */
+    char level[KETA_CODE_MAX]; /* "warning" or "hold" */
+    char message[KETA_ALERT_MESSAGE_MAX];
+} keta_vitals_alert;
+
+/* What one set of vital signs did under the clinic monitoring policy. */
+typedef struct keta_vitals_result {
+    int64_t vitals_id;
+    size_t n_alerts; /* alerts this reading raised (stored), at most KETA_VITALS_ALERTS_MAX */
+    keta_vitals_alert alerts[KETA_VITALS_ALERTS_MAX];
+    bool hold;                          /* this reading placed a dosing hold */
+    bool paused;                        /* the session is paused pending a prescriber's decision */
+    char monitor_status[KETA_CODE_MAX]; /* dosing, paused_pending_decision, stopped,
+                                           dosing_complete (keta vitals check) */
+    char next_bp_due[KETA_TIME_LEN];    /* UTC, minute precision */
+    char repeat_bp_due[KETA_TIME_LEN];  /* after a BP alert or hold; "" none */
+    bool bp_overdue;
+} keta_vitals_result;
+
 /*
  * Record one set of vital signs in a session (vitals.record). in->measured_at "" means now;
  * a time more than 5 minutes ahead of the clock is refused. Each measurement is optional
  * (KETA_ABSENT) but at least one is needed; ranges: systolic 50-300 and diastolic 20-200
  * mmHg with diastolic below systolic, heart rate 20-250 /min, SpO2 50-100 %, respiratory
  * rate 2-80 /min, MOAA/S 0-5, CADSS 0-92. in->id, session_id and recorded_by are ignored.
+ * It also applies the clinic monitoring policy (`keta vitals check`, docs/clinic.md) to the
+ * session's flowsheet in the same transaction: each alert the new reading raises is stored
+ * naming its rule; a hold (e.g. BP >= bp.hold_systolic_mmhg, reference clinic.md §6
+ * scenario 3) is stored as a "dosing_hold" alert, notifies nurse and prescriber, and
+ * pauses an in-progress session pending a prescriber's decision (keta_service_decide_session).
+ * A reading on a planned session is pre-dose: above bp.review_* (racemic) or rems.caution_*
+ * (esketamine, §6 scenario 6) it raises a warning for the prescriber. Clinic times are the
+ * UTC minute (no site time zone yet). out may be NULL.
  */
 keta_err keta_service_record_vitals(keta_service *svc, const keta_actor *actor, int64_t session_id,
-                                    const keta_vitals *in, int64_t *id, keta_error *err);
+                                    const keta_vitals *in, keta_vitals_result *out,
+                                    keta_error *err);
 
 /*
  * The vitals flowsheet of a session (vitals.read), in time order; audited as one read. The
@@ -653,6 +691,199 @@ keta_err keta_service_record_checkin(keta_service *svc, const keta_actor *actor,
    own_records); audited. */
 keta_err keta_service_list_checkins(keta_service *svc, const keta_actor *actor, int64_t patient_id,
                                     int limit, keta_checkin_fn fn, void *ctx, keta_error *err);
+/* ---- in-session use cases (issue 4): decisions, reads, REMS, discharge ------------------------
+ * Session statuses as the service reports them: planned, in_progress, paused (in progress and
+ * paused pending a prescriber's decision after a vitals hold), completed, cancelled.
+ */
+
+/* The reported status of s: "paused" while s->paused_at is set, else s->status (static). */
+const char *keta_session_status(const keta_session *s);
+
+/* A prescriber's decision on a paused session (reference clinic.md §6 scenario 3). */
+typedef struct keta_session_decide {
+    const char *decision; /* resume (dosing continues), stop (dosing ends now), treat (a
+                             medication given; the session stays paused for a later decision) */
+    const char *reason;   /* 1-1023 bytes, required */
+    /* The medication given (MedicationAdministration), required with treat; NULL/"" none. */
+    const char *medication; /* 1-127 bytes, e.g. "labetalol" */
+    const char *dose;       /* 1-63 bytes, e.g. "10 mg" */
+    const char *route;      /* 1-63 bytes, e.g. "iv" */
+    /* An adverse event recorded with the decision; NULL/"" kind none. */
+    const char *event_kind;        /* 1-63 bytes, e.g. "hypertension" */
+    const char *event_severity;    /* mild, moderate, severe, serious */
+    const char *event_description; /* 1-1023 bytes */
+} keta_session_decide;
+
+typedef struct keta_session_decided {
+    int64_t decision_id;
+    int64_t medication_id;    /* 0 none */
+    int64_t adverse_event_id; /* 0 none */
+    int holds_resolved;       /* the session's dosing holds resolved (resume, stop) */
+    char status[KETA_CODE_MAX];
+} keta_session_decided;
+
+/*
+ * Record the decision (bp_hold.override: prescribers) with any medication and adverse event,
+ * in one transaction with its audit entry. resume and stop resolve the session's open
+ * dosing holds and end the pause; stop also ends dosing (ended_at = now). KETA_ECONFLICT
+ * when the session is not in progress, or (resume, treat) not paused; KETA_EINVAL naming
+ * the field for a missing reason, treat without /medication, a bad severity. out may be NULL.
+ */
+keta_err keta_service_decide_session(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                     const keta_session_decide *in, keta_session_decided *out,
+                                     keta_error *err);
+
+typedef struct keta_new_adverse_event {
+    const char *kind;         /* 1-63 printable bytes */
+    const char *severity;     /* mild, moderate, severe, serious */
+    const char *description;  /* 1-1023 bytes */
+    const char *action_taken; /* 0-1023 bytes; NULL none */
+    const char *occurred_at;  /* canonical UTC; NULL/"" now; not in the future */
+} keta_new_adverse_event;
+
+/*
+ * Record an adverse event in session_id (adverse_event.record: nurses, prescribers). A
+ * serious one also raises an alert ("serious_adverse_event") for the prescriber.
+ */
+keta_err keta_service_record_adverse_event(keta_service *svc, const keta_actor *actor,
+                                           int64_t session_id, const keta_new_adverse_event *in,
+                                           int64_t *id, keta_error *err);
+
+/* The adverse events of session_id, oldest first (session.read); audited as one read. */
+keta_err keta_service_list_adverse_events(keta_service *svc, const keta_actor *actor,
+                                          int64_t session_id, keta_adverse_event_fn fn, void *ctx,
+                                          keta_error *err);
+
+/* The esketamine REMS clock of a started session (reference clinic.md §1.7, §6 scenario 7). */
+typedef struct keta_rems_clock {
+    bool applies;                           /* esketamine, started */
+    char first_device[KETA_TIME_LEN];       /* the session's start */
+    char bp_check_due[KETA_TIME_LEN];       /* first device + rems.bp_check_min (40) */
+    char earliest_discharge[KETA_TIME_LEN]; /* first device + rems.min_monitoring_min (120) */
+    int elapsed_min;                        /* to now, or to discharge */
+} keta_rems_clock;
+
+/* One session as the service reports it. */
+typedef struct keta_session_view {
+    keta_session session; /* status as stored; see status */
+    char status[KETA_CODE_MAX];
+    int64_t patient_id;
+    char protocol[KETA_CODE_MAX];
+    char drug[KETA_CODE_MAX];
+    char route[KETA_CODE_MAX];
+    keta_rems_clock rems;
+} keta_session_view;
+
+/* Read session_id (session.read: nurses, prescribers); audited. */
+keta_err keta_service_get_session(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                  keta_session_view *out, keta_error *err);
+
+/* The sessions of patient_id by planned time (session.read); audited as one read. */
+keta_err keta_service_list_sessions(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                    keta_session_fn fn, void *ctx, keta_error *err);
+
+/*
+ * The actor's site's planned and in-progress sessions planned on date ("YYYY-MM-DD", UTC;
+ * NULL or "" today) with the patient's name (schedule: front desk, nurses, prescribers):
+ * the "Today" screen. Audited as one read.
+ */
+keta_err keta_service_schedule(keta_service *svc, const keta_actor *actor, const char *date,
+                               keta_schedule_fn fn, void *ctx, keta_error *err);
+
+/* Unresolved alerts of every patient of the actor's site, oldest first (alert.read). */
+keta_err keta_service_list_site_alerts(keta_service *svc, const keta_actor *actor,
+                                       keta_alert_record_fn fn, void *ctx, keta_error *err);
+
+/*
+ * Record the patient's SPRAVATO REMS enrollment (rems.enroll: front desk, nurses,
+ * prescribers; reference clinic.md §1.7, §6 scenario 5): enrollment_id, 1-63 printable
+ * characters, kept as a consent of kind rems_enrolment. Until one is on file an esketamine
+ * session cannot start (hard stop, audited). id may be NULL.
+ */
+keta_err keta_service_enroll_rems(keta_service *svc, const keta_actor *actor, int64_t patient_id,
+                                  const char *enrollment_id, int64_t *id, keta_error *err);
+
+/*
+ * The prescriber's documented judgment on an esketamine pre-dose BP above the label's
+ * >140/90 caution (bp_hold.override; reference clinic.md §1.6, §6 scenario 6): judgment
+ * "documented" (risk/benefit weighed: administration may proceed) or "serious_risk" (a BP
+ * or intracranial-pressure rise poses serious risk: hard stop); note (1-65535 bytes) is kept
+ * as a clinical note, and the session's open pre-dose BP warnings are resolved.
+ * KETA_ECONFLICT unless the session is planned.
+ */
+keta_err keta_service_review_bp(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                const char *judgment, const char *note, keta_error *err);
+
+/*
+ * The REMS patient monitoring form of an esketamine session (rems.form_enter: nurses,
+ * prescribers; reference clinic.md §1.7, §6 scenario 8), as a new JSON object in *out:
+ * {"session_id","status" (draft, final),"due_date","overdue","form":{...},"check":{...}}.
+ * The draft is auto-filled from the session (patient, HCP, setting, date, dose, lot, the
+ * three BPs, ...) under the entries staff made; check is `keta rems check`'s form answer
+ * (complete, missing, total_time_min, due_date, overdue). KETA_EINVAL for a session that
+ * is not esketamine or not started.
+ */
+keta_err keta_service_rems_form_get(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                    json_t **out, keta_error *err);
+
+/* Merge entries (an object of form groups, as `keta rems check`'s form; null clears a field)
+   into the stored entries, validated strictly. KETA_ECONFLICT once final. *out as _get. */
+keta_err keta_service_rems_form_update(keta_service *svc, const keta_actor *actor,
+                                       int64_t session_id, const json_t *entries, json_t **out,
+                                       keta_error *err);
+
+/* Make the form final: refused (KETA_ECONFLICT naming the first empty required field,
+   audited) while incomplete. *out as _get. */
+keta_err keta_service_rems_form_finalize(keta_service *svc, const keta_actor *actor,
+                                         int64_t session_id, json_t **out, keta_error *err);
+
+/* One esketamine session whose REMS form is not final. */
+typedef struct keta_rems_due {
+    int64_t session_id;
+    int64_t patient_id;
+    char given_name[KETA_NAME_MAX];
+    char family_name[KETA_NAME_MAX];
+    char treatment_date[KETA_DATE_LEN];
+    char due_date[KETA_DATE_LEN];    /* treatment date + rems.form_due_days (7 calendar days) */
+    bool overdue;                    /* today (UTC) after the due date */
+    char form_status[KETA_CODE_MAX]; /* "none" (not started) or "draft" */
+} keta_rems_due;
+typedef int (*keta_rems_due_fn)(void *ctx, const keta_rems_due *d);
+
+/* The site's REMS forms due or overdue, by treatment date (rems.form_enter); audited. */
+keta_err keta_service_rems_forms_due(keta_service *svc, const keta_actor *actor,
+                                     keta_rems_due_fn fn, void *ctx, keta_error *err);
+
+/* What staff assess at discharge (reference clinic.md §1.9). */
+typedef struct keta_discharge_assessment {
+    bool alert_oriented;
+    const char *nausea; /* none, minimal, moderate, severe */
+    bool escort_present;
+} keta_discharge_assessment;
+
+/*
+ * The discharge checklist of a started session now (session.read), as a new JSON object in
+ * *out: `keta discharge check`'s answer (discharge_allowed, earliest_time, checklist, blocks,
+ * instructions) from the session's vitals, dosing end (IV: start + infusion time unless
+ * stopped) or first device (esketamine), open holds and alerts, plus "rems" (`keta rems
+ * check` monitoring: 2 h clock, 40-minute and pre-discharge BPs, pulse oximetry) for
+ * esketamine, and "open_alerts". a NULL: not yet assessed (those items unmet). Reference
+ * clinic.md §6 scenarios 7 and 17.
+ */
+keta_err keta_service_discharge_check(keta_service *svc, const keta_actor *actor,
+                                      int64_t session_id, const keta_discharge_assessment *a,
+                                      json_t **out, keta_error *err);
+
+/*
+ * Sign the discharge (discharge.sign: prescribers): refused (KETA_ECONFLICT, audited,
+ * nothing written but the refusal) while a hold or any alert of the session is unresolved or
+ * the checklist fails; with no escort the prescriber is also notified by an alert
+ * ("discharge_blocked", rule discharge.require_escort). On success the checklist is kept
+ * with the session, which becomes completed. *out (may be NULL) receives the checklist.
+ */
+keta_err keta_service_discharge_sign(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                                     const keta_discharge_assessment *a, json_t **out,
+                                     keta_error *err);
 
 #ifdef __cplusplus
 }

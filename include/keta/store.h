@@ -294,6 +294,11 @@ typedef struct keta_session {
     char discharged_at[KETA_TIME_LEN];
     int64_t discharged_by;
     char status[KETA_CODE_MAX];
+    char paused_at[KETA_TIME_LEN]; /* paused pending a prescriber's decision since; "" not */
+    char bp_review[KETA_CODE_MAX]; /* esketamine pre-dose BP judgment: "", documented,
+                                      serious_risk */
+    int64_t bp_review_by;
+    char bp_review_at[KETA_TIME_LEN];
 } keta_session;
 
 keta_err keta_store_session_insert(keta_tx *tx, const keta_session *in, int64_t *id,
@@ -574,6 +579,101 @@ typedef int (*keta_checkin_fn)(void *ctx, const keta_checkin *c);
 /* The patient's check-ins, newest first, at most limit (>= 1). */
 keta_err keta_store_checkin_list(keta_tx *tx, int64_t patient_id, int limit, keta_checkin_fn fn,
                                  void *ctx, keta_error *err);
+
+/* ---- in-session records (src/store/sessions.c) ------------------------------------------------
+ */
+
+typedef int (*keta_session_fn)(void *ctx, const keta_session *s);
+/* The sessions of every course of patient_id, by planned_at then number. */
+keta_err keta_store_session_list_patient(keta_tx *tx, int64_t patient_id, keta_session_fn fn,
+                                         void *ctx, keta_error *err);
+
+/* One row of a site's schedule: the session, its course's drug and route, and the patient. */
+typedef struct keta_schedule_row {
+    keta_session session;
+    char drug[KETA_CODE_MAX];
+    char route[KETA_CODE_MAX];
+    int64_t patient_id;
+    char given_name[KETA_NAME_MAX];
+    char family_name[KETA_NAME_MAX];
+    char mrn[KETA_CODE_MAX];
+} keta_schedule_row;
+typedef int (*keta_schedule_fn)(void *ctx, const keta_schedule_row *r);
+
+/* Sessions of site_id planned on date ("YYYY-MM-DD", UTC) that are planned or in progress,
+   by planned_at then id. */
+keta_err keta_store_schedule_list(keta_tx *tx, int64_t site_id, const char *date,
+                                  keta_schedule_fn fn, void *ctx, keta_error *err);
+
+/* Esketamine sessions of site_id that have started and whose REMS form is not final (the
+   form may not exist yet), by started_at. */
+keta_err keta_store_rems_pending_list(keta_tx *tx, int64_t site_id, keta_schedule_fn fn, void *ctx,
+                                      keta_error *err);
+
+/* Unresolved alerts of every patient of site_id, oldest first. */
+keta_err keta_store_alert_list_site_open(keta_tx *tx, int64_t site_id, keta_alert_record_fn fn,
+                                         void *ctx, keta_error *err);
+
+/* The latest `limit` vital-sign sets of a session, newest first. */
+keta_err keta_store_vitals_list_recent(keta_tx *tx, int64_t session_id, int64_t limit,
+                                       keta_vitals_fn fn, void *ctx, keta_error *err);
+
+/* The adverse events of one session, oldest first. */
+keta_err keta_store_adverse_event_list_session(keta_tx *tx, int64_t session_id,
+                                               keta_adverse_event_fn fn, void *ctx,
+                                               keta_error *err);
+
+/* A medication given (MedicationAdministration): free-text medication, dose and route. */
+typedef struct keta_medication {
+    int64_t id;
+    int64_t patient_id;
+    int64_t session_id; /* 0 none */
+    char medication[KETA_NAME_MAX];
+    char dose[KETA_CODE_MAX]; /* "10 mg" */
+    char route[KETA_CODE_MAX];
+    char administered_at[KETA_TIME_LEN];
+    int64_t recorded_by;
+} keta_medication;
+
+keta_err keta_store_medication_insert(keta_tx *tx, const keta_medication *in, int64_t *id,
+                                      keta_error *err);
+
+/* A prescriber's decision on a paused session. decision: resume, stop, treat. */
+typedef struct keta_session_decision {
+    int64_t id;
+    int64_t session_id;
+    char decision[KETA_CODE_MAX];
+    char reason[KETA_TEXT_MAX];
+    int64_t medication_id;    /* 0 none */
+    int64_t adverse_event_id; /* 0 none */
+    int64_t decided_by;
+    char decided_at[KETA_TIME_LEN];
+} keta_session_decision;
+
+keta_err keta_store_decision_insert(keta_tx *tx, const keta_session_decision *in, int64_t *id,
+                                    keta_error *err);
+typedef int (*keta_session_decision_fn)(void *ctx, const keta_session_decision *d);
+keta_err keta_store_decision_list(keta_tx *tx, int64_t session_id, keta_session_decision_fn fn,
+                                  void *ctx, keta_error *err); /* by decided_at */
+
+/* The REMS patient monitoring form of a session. status: draft, final. */
+typedef struct keta_rems_form {
+    int64_t id;
+    int64_t session_id;
+    char form_json[KETA_JSON_TEXT_MAX]; /* draft: the entries; final: the whole form */
+    char status[KETA_CODE_MAX];
+    char due_date[KETA_DATE_LEN];
+    int64_t updated_by;
+    char updated_at[KETA_TIME_LEN];
+    int64_t finalized_by; /* 0 not final */
+    char finalized_at[KETA_TIME_LEN];
+} keta_rems_form;
+
+/* Insert or replace (by session_id) every field but id. */
+keta_err keta_store_rems_form_put(keta_tx *tx, const keta_rems_form *in, keta_error *err);
+/* KETA_ENOTFOUND when the session has no form yet. */
+keta_err keta_store_rems_form_get(keta_tx *tx, int64_t session_id, keta_rems_form *out,
+                                  keta_error *err);
 
 /* ---- the audit log -----------------------------------------------------------------------------
  * Append-only and hash-chained: entry n carries prev_hash (the hash of entry n-1, zeros

@@ -125,5 +125,83 @@ json_t *svc__time_or_null(const char *t);
 keta_err svc__eligibility_gate(keta_service *svc, keta_tx *tx, const keta_actor *actor,
                                int64_t patient_id, const char *route, const char *action,
                                const char *entity, keta_error *err);
+/* A measured_at this far ahead of the clock is refused (clock skew between devices). */
+#define SVC_FUTURE_SKEW_MS ((int64_t)5 * 60 * 1000)
+
+/* The ranges of keta_service_record_vitals (src/service/patients.c). */
+keta_err svc__check_vitals(const keta_vitals *v, keta_error *err);
+
+/* ---- in-session helpers (src/service/session_reads.c) ---------------------------------------- */
+
+/* A session with its course and patient (large: allocate it with keta_malloc). */
+typedef struct svc_session {
+    keta_session s;
+    keta_course c;
+    keta_patient p;
+    bool esketamine;
+} svc_session;
+
+/*
+ * Begin as actor, load session_id with its course and patient and check the patient is in
+ * the actor's reach (refusal audited as action). On any non-OK return tx is rolled back.
+ */
+keta_err svc__begin_session(keta_service *svc, const keta_actor *actor, int64_t session_id,
+                            const char *action, keta_tx **tx, svc_session *ss, keta_error *err);
+
+/*
+ * A clinical refusal (a rule blocks the action): in its own transaction, the alert when not
+ * NULL and a failure audit entry "refused: why"; returns code with why naming field.
+ */
+keta_err svc__refuse(keta_service *svc, const keta_actor *actor, const char *action,
+                     const char *entity, int64_t entity_id, int64_t patient_id, keta_err code,
+                     const char *field, const char *why, const keta_alert_record *alert,
+                     keta_error *err);
+
+/* Clinic time ("YYYY-MM-DDTHH:MM", the UTC minute) of a canonical UTC time, and back. */
+#define SVC_LOCAL_LEN 17
+void svc__local(const char *utc, char out[SVC_LOCAL_LEN]);
+void svc__utc(const char *local, char out[KETA_TIME_LEN]);
+/* Canonical UTC time plus minutes. */
+void svc__add_min(const char *utc, int64_t minutes, char out[KETA_TIME_LEN]);
+
+/* The most readings the clinic monitoring rules take (keta vitals check). */
+#define SVC_READINGS_MAX 240
+
+/* The session's latest SVC_READINGS_MAX vital-sign sets, oldest first, as clinic readings
+   ({"time", "systolic_mmhg", ...}); *out is a new array. */
+keta_err svc__readings(keta_tx *tx, int64_t session_id, json_t **out, keta_error *err);
+
+/* The dosing end in clinic time of a started session: ended_at, else the start plus the pump
+   programme's duration_min (IV), else the start. */
+void svc__dosing_end(const svc_session *ss, char out[SVC_LOCAL_LEN]);
+
+/* Whether the patient has a REMS enrollment (consent rems_enrolment, given) on file. */
+keta_err svc__rems_enrolled(keta_tx *tx, int64_t patient_id, bool *enrolled, keta_error *err);
+
+/* Open alerts of one session: how many, and how many of them dosing holds. */
+typedef struct svc_open {
+    int64_t session_id;
+    size_t n, holds;
+    char first_rule[KETA_CODE_MAX];
+} svc_open;
+keta_err svc__session_open_alerts(keta_tx *tx, const svc_session *ss, svc_open *o, keta_error *err);
+
+/* Age in whole years on the date of now (canonical UTC) of a YYYY-MM-DD birth date. */
+int svc__age_y(const char *birth_date, const char *now);
+
+/*
+ * Esketamine before administration (src/service/rems.c; reference clinic.md §1.6, §1.7, §6
+ * scenarios 5 and 6): `keta rems check` on the session's pre-dose readings, the patient's
+ * enrollment and the prescriber's BP review. why[0] is '\0' when administration may
+ * proceed, else the refusal naming its rules.
+ */
+/* The `keta rems check` request of a session at now (outpatient); with_clock adds the first
+   device (the start) and the end of monitoring (the discharge). *out is new. */
+keta_err svc__rems_request(keta_tx *tx, const keta_session *ses, int64_t patient_id,
+                           const char *now, bool with_clock, json_t **out, keta_error *err);
+
+keta_err svc__rems_administration(keta_service *svc, keta_tx *tx, const keta_session *ses,
+                                  int64_t patient_id, const char *now, char *why, size_t why_cap,
+                                  keta_error *err);
 
 #endif

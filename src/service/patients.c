@@ -13,8 +13,6 @@
 /* Plausible body weight, kg (c-ecosystem.md §4.3, "weight 20-300 kg"). */
 #define WEIGHT_MIN_KG 20.0
 #define WEIGHT_MAX_KG 300.0
-/* A measurement may be stamped at most this far ahead of the clock (clock skew), ms. */
-#define FUTURE_SKEW_MS ((int64_t)5 * 60 * 1000)
 
 /* ---- validation -------------------------------------------------------------------------------
  */
@@ -74,7 +72,7 @@ static keta_err check_measure(int v, int lo, int hi, const char *unit, const cha
 
 /* Plausibility ranges (configurable defaults, not clinical thresholds: the monitoring
    policy's holds live in src/clinic). */
-static keta_err check_vitals(const keta_vitals *v, keta_error *err)
+keta_err svc__check_vitals(const keta_vitals *v, keta_error *err)
 {
     keta_err rc;
     if ((rc = check_measure(v->systolic_mmhg, 50, 300, " mmHg", "/systolic_mmhg", err)) ||
@@ -244,45 +242,6 @@ static keta_err begin_on_session(keta_service *svc, const keta_actor *actor, int
     }
     keta_patient p;
     return svc__load_in_scope(svc, *tx, actor, *patient_id, action, "vital_sign", &p, err);
-}
-
-keta_err keta_service_record_vitals(keta_service *svc, const keta_actor *actor, int64_t session_id,
-                                    const keta_vitals *in, int64_t *id, keta_error *err)
-{
-    keta_err rc = svc__authorize(svc, actor, KETA_PERM_VITALS_RECORD, "vitals.record", "vital_sign",
-                                 0, 0, err);
-    if (rc || (rc = check_vitals(in, err)))
-        return rc;
-    keta_vitals v = *in;
-    v.id = 0;
-    v.session_id = session_id;
-    v.recorded_by = actor->user_id;
-    int64_t now_ms = svc__now_ms(svc);
-    if (v.measured_at[0] == '\0') {
-        keta_time_format(now_ms, v.measured_at);
-    } else {
-        int64_t at;
-        if ((rc = keta_time_parse(v.measured_at, "/measured_at", &at, err)))
-            return rc;
-        if (at > now_ms + FUTURE_SKEW_MS)
-            return keta_error_set(err, KETA_ERANGE, "/measured_at",
-                                  "measured_at %s is in the future", v.measured_at);
-    }
-    keta_tx *tx;
-    int64_t patient_id;
-    if ((rc = begin_on_session(svc, actor, session_id, "vitals.record", &tx, &patient_id, err)))
-        return rc;
-    if ((rc = keta_store_vitals_insert(tx, &v, &v.id, err))) {
-        keta_tx_rollback(tx);
-        return rc;
-    }
-    keta_audit_entry e;
-    svc__audit_init(svc, &e, actor, "vitals.record", "vital_sign", v.id, patient_id);
-    if ((rc = svc__commit_audited(tx, &e, err)))
-        return rc;
-    if (id != NULL)
-        *id = v.id;
-    return KETA_OK;
 }
 
 keta_err keta_service_list_vitals(keta_service *svc, const keta_actor *actor, int64_t session_id,

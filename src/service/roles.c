@@ -60,6 +60,8 @@ static const unsigned grants[KETA_PERM_COUNT] = {
        one patient, with a reason, for a bounded time (src/service/staff.c); admins do
        not (no chart access) but review the declarations (audit.review). */
     [KETA_PERM_BREAK_GLASS] = FD | NU | PR | TH,
+    [KETA_PERM_SESSION_READ] = NU | PR,
+    [KETA_PERM_REMS_ENROLL] = FD | NU | PR,
 };
 
 static const char *const role_names[] = {

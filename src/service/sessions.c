@@ -141,13 +141,26 @@ static int find_hold(void *ctx, const keta_alert_record *a)
 }
 
 /* The dose request for the session's order and today's weight. */
-static json_t *dose_request(const keta_course *c, const json_t *order, double weight_kg,
-                            const keta_session_start *in)
+static json_t *dose_request(const keta_course *c, const keta_session *ses, int age_y,
+                            const json_t *order, double weight_kg, const keta_session_start *in)
 {
     const char *drug = strcmp(c->drug, "esketamine") == 0 ? "esketamine" : "ketamine";
     json_t *r = json_pack("{ss,ss,sf}", "drug", drug, "route", c->route, "weight_kg", weight_kg);
     if (r == NULL)
         return NULL;
+    /* Esketamine: the label's day-1 rule needs the session number and age (reference
+       clinic.md §1.6: day 1 56 mg, 28 mg from rems.elderly_age_y; 84 mg only after 56 mg,
+       which day 1 gave when this is a later session of the course). */
+    if (strcmp(drug, "esketamine") == 0 &&
+        (keta_json_set(r, "session_number", json_integer(ses->number)) ||
+         keta_json_set(r, "age_y", json_integer(age_y)) ||
+         keta_json_set(r, "had_56mg", json_boolean(ses->number > 1)) ||
+         keta_json_set(
+             r, "indication",
+             json_string(strcmp(c->protocol, "esketamine_mdsi") == 0 ? "mdsi" : "trd")))) {
+        json_decref(r);
+        return NULL;
+    }
     static const char *const copied[] = {"mg_per_kg", "duration_min", NULL};
     keta_err rc = KETA_OK;
     for (size_t i = 0; rc == KETA_OK && copied[i] != NULL; i++) {
@@ -225,6 +238,17 @@ keta_err keta_service_start_session(keta_service *svc, const keta_actor *actor, 
     if (strcmp(ses->status, "planned") != 0)
         rc = keta_error_set(err, KETA_ECONFLICT, "/session_id", "session %lld is %s, not planned",
                             (long long)session_id, ses->status);
+    /* Esketamine: the REMS enrollment hard stop and the pre-dose BP (src/service/rems.c). */
+    char why[KETA_TEXT_MAX];
+    if (rc == KETA_OK && strcmp(c.drug, "esketamine") == 0 &&
+        (rc = svc__rems_administration(svc, tx, ses, patient_id, now, why, sizeof why, err)) ==
+            KETA_OK &&
+        why[0] != '\0') {
+        keta_tx_rollback(tx);
+        rc = svc__refuse(svc, actor, "session.start", "treatment_session", session_id, patient_id,
+                         KETA_EDENIED, "/session_id", why, NULL, err);
+        goto out;
+    }
     if (rc == KETA_OK) {
         rc = keta_store_weight_latest(tx, patient_id, &w, err);
         if (rc == KETA_ENOTFOUND || (rc == KETA_OK && strncmp(w.measured_at, now, 10) != 0))
@@ -239,7 +263,7 @@ keta_err keta_service_start_session(keta_service *svc, const keta_actor *actor, 
                                 "session %lld has no order to dose from", (long long)session_id);
     }
     if (rc == KETA_OK) {
-        req = dose_request(&c, order, w.weight_kg, in);
+        req = dose_request(&c, ses, svc__age_y(p.birth_date, now), order, w.weight_kg, in);
         rc = req != NULL ? keta_dose_json(&svc->policy, req, &dose, err)
                          : keta_error_set(err, KETA_ENOMEM, NULL, "out of memory");
     }

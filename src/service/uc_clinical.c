@@ -70,7 +70,7 @@ static keta_err assessment_record(keta_service *svc, const keta_actor *actor,
 /* ---- alerts and holds ----------------------------------------------------------------------- */
 
 /* One stored alert as JSON (also used by other groups' lists). */
-static json_t *alert_json(const keta_alert_record *a)
+json_t *keta__uc_alert_json(const keta_alert_record *a)
 {
     json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)a->id, "patient_id",
                           (json_int_t)a->patient_id, "kind", a->kind, "rule", a->rule, "detail",
@@ -92,7 +92,7 @@ static json_t *alert_json(const keta_alert_record *a)
 
 static int alert_row(void *ctx, const keta_alert_record *a)
 {
-    json_t *o = alert_json(a);
+    json_t *o = keta__uc_alert_json(a);
     return o != NULL && keta_json_push(ctx, o) == KETA_OK ? 0 : 1;
 }
 

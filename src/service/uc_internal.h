@@ -14,6 +14,7 @@ extern const keta_usecase keta__uc_staff[];
 extern const keta_usecase keta__uc_engine[];
 extern const keta_usecase keta__uc_intake[];
 extern const keta_usecase keta__uc_outcomes[];
+extern const keta_usecase keta__uc_sessions[];
 
 /* Body sizes of the doors. */
 #define KETA__UC_SMALL_BODY ((size_t)4 * 1024)
@@ -41,5 +42,12 @@ keta_err keta__uc_set_opt_string(json_t *o, const char *key, const char *s);
 
 /* The body must be an object with no members (a POST that takes none): else KETA_EINVAL. */
 keta_err keta__uc_no_body(const json_t *body, keta_error *err);
+
+/* An alert as the API shows it (uc_clinical.c); NULL when out of memory. */
+json_t *keta__uc_alert_json(const keta_alert_record *a);
+
+/* What vitals.record answers (uc_sessions.c): {"id", "alerts", "hold", "paused",
+   "monitor_status", "next_bp_due", "repeat_bp_due", "bp_overdue"}. */
+keta_err keta__uc_vitals_result(const keta_vitals_result *r, json_t **out);
 
 #endif

@@ -130,10 +130,10 @@ static keta_err vitals_record(keta_service *svc, const keta_actor *actor,
                                true, &x, &present, err);
         vital_put(&v, i, present ? (int)x : KETA_ABSENT);
     }
-    int64_t id = 0;
+    keta_vitals_result r;
     if (rc == KETA_OK)
-        rc = keta_service_record_vitals(svc, actor, call->id[0], &v, &id, err);
-    return rc == KETA_OK ? keta__uc_created(id, out) : rc;
+        rc = keta_service_record_vitals(svc, actor, call->id[0], &v, &r, err);
+    return rc == KETA_OK ? keta__uc_vitals_result(&r, out) : rc;
 }
 
 static int vitals_row(void *ctx, const keta_vitals *v)

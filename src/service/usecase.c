@@ -10,8 +10,9 @@
 #include "uc_internal.h"
 
 static const keta_usecase *const groups[] = {
-    keta__uc_records, keta__uc_clinical,  keta__uc_intake, keta__uc_outcomes,
-    keta__uc_selfreport, keta__uc_staff, keta__uc_engine, NULL,
+    keta__uc_records, keta__uc_clinical, keta__uc_sessions,
+    keta__uc_intake,  keta__uc_outcomes, keta__uc_selfreport,
+    keta__uc_staff,   keta__uc_engine,   NULL,
 };
 
 const keta_usecase *keta_usecase_at(size_t i)

@@ -22,7 +22,22 @@
 #define SESSION_COLS                                                                          \
     "id, course_id, number, planned_at, started_at, ended_at, dosing_weight_kg, order_json, " \
     "administered_mg, lot_number, pump_json, discharge_json, discharged_at, discharged_by, "  \
-    "status"
+    "status, paused_at, bp_review, bp_review_by, bp_review_at"
+/* The same columns of treatment_session s in a join. */
+#define SESSION_COLS_S                                                                          \
+    "s.id, s.course_id, s.number, s.planned_at, s.started_at, s.ended_at, s.dosing_weight_kg, " \
+    "s.order_json, s.administered_mg, s.lot_number, s.pump_json, s.discharge_json, "            \
+    "s.discharged_at, s.discharged_by, s.status, s.paused_at, s.bp_review, s.bp_review_by, "    \
+    "s.bp_review_at"
+#define SCHEDULE_COLS SESSION_COLS_S ", c.drug, c.route, p.id, p.given_name, p.family_name, p.mrn"
+#define MEDICATION_COLS \
+    "id, patient_id, session_id, medication, dose, route, administered_at, recorded_by"
+#define DECISION_COLS                                                                 \
+    "id, session_id, decision, reason, medication_id, adverse_event_id, decided_by, " \
+    "decided_at"
+#define REMS_FORM_COLS                                                                    \
+    "id, session_id, form_json, status, due_date, updated_by, updated_at, finalized_by, " \
+    "finalized_at"
 #define VITALS_COLS                                                                \
     "id, session_id, measured_at, systolic_mmhg, diastolic_mmhg, heart_rate_bpm, " \
     "spo2_percent, resp_rate_per_min, sedation_moaas, dissociation_cadss, recorded_by"
@@ -133,13 +148,16 @@ const store_query keta__store_queries[Q_COUNT] = {
     [Q_SESSION_INSERT] = {"INSERT INTO treatment_session (course_id, number, planned_at, "
                           "started_at, ended_at, dosing_weight_kg, order_json, administered_mg, "
                           "lot_number, pump_json, discharge_json, discharged_at, discharged_by, "
-                          "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                          "status, paused_at, bp_review, bp_review_by, bp_review_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                          "RETURNING id",
                           NULL},
     [Q_SESSION_GET] = {"SELECT " SESSION_COLS " FROM treatment_session WHERE id = ?", NULL},
     [Q_SESSION_UPDATE] = {"UPDATE treatment_session SET planned_at = ?, started_at = ?, "
                           "ended_at = ?, dosing_weight_kg = ?, order_json = ?, "
                           "administered_mg = ?, lot_number = ?, pump_json = ?, "
-                          "discharge_json = ?, discharged_at = ?, discharged_by = ?, status = ? "
+                          "discharge_json = ?, discharged_at = ?, discharged_by = ?, status = ?, "
+                          "paused_at = ?, bp_review = ?, bp_review_by = ?, bp_review_at = ? "
                           "WHERE id = ? RETURNING id",
                           NULL},
     [Q_SESSION_PATIENT] = {"SELECT c.patient_id FROM treatment_session s "
@@ -185,6 +203,59 @@ const store_query keta__store_queries[Q_COUNT] = {
                            "AND (? = 0 OR patient_id = ?) ORDER BY raised_at, id",
                            "SELECT " ALERT_COLS " FROM alert WHERE resolved_at IS NULL "
                            "AND (?::bigint = 0 OR patient_id = ?::bigint) ORDER BY raised_at, id"},
+
+    [Q_SESSION_LIST_PATIENT] = {"SELECT " SESSION_COLS_S " FROM treatment_session s "
+                                "JOIN course c ON c.id = s.course_id WHERE c.patient_id = ? "
+                                "ORDER BY s.planned_at, s.number, s.id",
+                                NULL},
+    [Q_SCHEDULE_LIST] =
+        {"SELECT " SCHEDULE_COLS " FROM treatment_session s "
+         "JOIN course c ON c.id = s.course_id JOIN patient p ON p.id = c.patient_id "
+         "WHERE p.site_id = ? AND substr(s.planned_at, 1, 10) = ? "
+         "AND s.status IN ('planned', 'in_progress') ORDER BY s.planned_at, s.id",
+         NULL},
+    [Q_REMS_PENDING_LIST] = {"SELECT " SCHEDULE_COLS " FROM treatment_session s "
+                             "JOIN course c ON c.id = s.course_id "
+                             "JOIN patient p ON p.id = c.patient_id "
+                             "LEFT JOIN rems_form f ON f.session_id = s.id "
+                             "WHERE p.site_id = ? AND c.drug = 'esketamine' "
+                             "AND s.started_at IS NOT NULL "
+                             "AND (f.status IS NULL OR f.status <> 'final') "
+                             "ORDER BY s.started_at, s.id",
+                             NULL},
+    [Q_ALERT_LIST_SITE_OPEN] = {"SELECT a.id, a.patient_id, a.session_id, a.kind, a.rule, "
+                                "a.detail, a.raised_at, a.raised_by, a.acknowledged_at, "
+                                "a.acknowledged_by, a.resolved_at, a.resolved_by FROM alert a "
+                                "JOIN patient p ON p.id = a.patient_id "
+                                "WHERE a.resolved_at IS NULL AND p.site_id = ? "
+                                "ORDER BY a.raised_at, a.id",
+                                NULL},
+    [Q_VITALS_LIST_RECENT] = {"SELECT " VITALS_COLS " FROM vital_sign WHERE session_id = ? "
+                              "ORDER BY measured_at DESC, id DESC LIMIT ?",
+                              NULL},
+    [Q_EVENT_LIST_SESSION] = {"SELECT " EVENT_COLS " FROM adverse_event WHERE session_id = ? "
+                              "ORDER BY occurred_at, id",
+                              NULL},
+    [Q_MEDICATION_INSERT] = {"INSERT INTO medication_administration (patient_id, session_id, "
+                             "medication, dose, route, administered_at, recorded_by) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                             NULL},
+    [Q_DECISION_INSERT] = {"INSERT INTO session_decision (session_id, decision, reason, "
+                           "medication_id, adverse_event_id, decided_by, decided_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                           NULL},
+    [Q_DECISION_LIST] = {"SELECT " DECISION_COLS " FROM session_decision WHERE session_id = ? "
+                         "ORDER BY decided_at, id",
+                         NULL},
+    [Q_REMS_FORM_PUT] = {"INSERT INTO rems_form (session_id, form_json, status, due_date, "
+                         "updated_by, updated_at, finalized_by, finalized_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "
+                         "form_json = excluded.form_json, status = excluded.status, "
+                         "due_date = excluded.due_date, updated_by = excluded.updated_by, "
+                         "updated_at = excluded.updated_at, finalized_by = excluded.finalized_by, "
+                         "finalized_at = excluded.finalized_at RETURNING id",
+                         NULL},
+    [Q_REMS_FORM_GET] = {"SELECT " REMS_FORM_COLS " FROM rems_form WHERE session_id = ?", NULL},
 
     [Q_AUDIT_HEAD_LOCK] = {"SELECT seq, hash FROM audit_head WHERE id = 1",
                            "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"},

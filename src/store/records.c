@@ -6,187 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
-
-/* ---- binding and reading helpers --------------------------------------------------------------
- */
-
-#define DRV(tx) ((tx)->conn->drv)
-
-static void b_int(keta_tx *tx, store_qid q, int i, int64_t v)
-{
-    DRV(tx)->bind_int(tx->conn, q, i, v);
-}
-
-/* An optional reference: 0 is NULL. */
-static void b_ref(keta_tx *tx, store_qid q, int i, int64_t v)
-{
-    if (v > 0)
-        DRV(tx)->bind_int(tx->conn, q, i, v);
-    else
-        DRV(tx)->bind_null(tx->conn, q, i);
-}
-
-/* An optional measurement: KETA_ABSENT is NULL. */
-static void b_measure(keta_tx *tx, store_qid q, int i, int v)
-{
-    if (v != KETA_ABSENT)
-        DRV(tx)->bind_int(tx->conn, q, i, v);
-    else
-        DRV(tx)->bind_null(tx->conn, q, i);
-}
-
-/* An optional quantity: negative (or NaN) is NULL. */
-static void b_amount(keta_tx *tx, store_qid q, int i, double v)
-{
-    if (v >= 0 && isfinite(v))
-        DRV(tx)->bind_double(tx->conn, q, i, v);
-    else
-        DRV(tx)->bind_null(tx->conn, q, i);
-}
-
-static void b_double(keta_tx *tx, store_qid q, int i, double v)
-{
-    DRV(tx)->bind_double(tx->conn, q, i, v);
-}
-
-static void b_text(keta_tx *tx, store_qid q, int i, const char *v)
-{
-    DRV(tx)->bind_text(tx->conn, q, i, v);
-}
-
-/* Optional text: "" (or NULL) is NULL. */
-static void b_opt_text(keta_tx *tx, store_qid q, int i, const char *v)
-{
-    if (v != NULL && v[0] != '\0')
-        DRV(tx)->bind_text(tx->conn, q, i, v);
-    else
-        DRV(tx)->bind_null(tx->conn, q, i);
-}
-
-static int64_t c_int(keta_tx *tx, store_qid q, int col)
-{
-    if (DRV(tx)->col_null(tx->conn, q, col))
-        return 0;
-    return DRV(tx)->col_int(tx->conn, q, col);
-}
-
-static int c_measure(keta_tx *tx, store_qid q, int col)
-{
-    if (DRV(tx)->col_null(tx->conn, q, col))
-        return KETA_ABSENT;
-    return (int)DRV(tx)->col_int(tx->conn, q, col);
-}
-
-static double c_amount(keta_tx *tx, store_qid q, int col)
-{
-    if (DRV(tx)->col_null(tx->conn, q, col))
-        return -1;
-    return DRV(tx)->col_double(tx->conn, q, col);
-}
-
-/* Text of a column into dst[cap]; the schema and the inserts keep it within bounds. */
-static void c_text(keta_tx *tx, store_qid q, int col, char *dst, size_t cap)
-{
-    (void)snprintf(dst, cap, "%s", DRV(tx)->col_text(tx->conn, q, col));
-}
-
-static const char *c_str(keta_tx *tx, store_qid q, int col)
-{
-    return DRV(tx)->col_text(tx->conn, q, col);
-}
-
-/* A required timestamp in the canonical form. */
-static keta_err need_time(const char *v, const char *field, keta_error *err)
-{
-    int64_t ms;
-    return keta_time_parse(v, field, &ms, err);
-}
-
-/* An optional timestamp: "" or the canonical form. */
-static keta_err opt_time(const char *v, const char *field, keta_error *err)
-{
-    return v[0] == '\0' ? KETA_OK : need_time(v, field, err);
-}
-
-static keta_err need_text(const char *v, const char *field, keta_error *err)
-{
-    if (v == NULL || v[0] == '\0')
-        return keta_error_set(err, KETA_EINVAL, field, "%s is required", field);
-    return KETA_OK;
-}
-
-/* Bounded outside text given by pointer: present and shorter than max. */
-static keta_err need_bounded(const char *v, size_t max, const char *field, keta_error *err)
-{
-    if (v == NULL || v[0] == '\0')
-        return keta_error_set(err, KETA_EINVAL, field, "%s is required", field);
-    size_t n = strlen(v);
-    if (n >= max)
-        return keta_error_set(err, KETA_ETOOBIG, field, "%s is %zu bytes long; at most %zu", field,
-                              n, max - 1);
-    return KETA_OK;
-}
-
-/* Run q, which returns the id of the row it wrote (INSERT/UPDATE ... RETURNING id). An
-   UPDATE that matched no row is KETA_ENOTFOUND naming what. */
-static keta_err run_id(keta_tx *tx, store_qid q, int64_t *id, const char *what, int64_t key,
-                       keta_error *err)
-{
-    bool row;
-    keta_err rc = keta__st_step(tx, q, &row, err);
-    if (rc == KETA_OK && row && id != NULL)
-        *id = DRV(tx)->col_int(tx->conn, q, 0);
-    keta__st_finish(tx, q);
-    if (rc == KETA_OK && !row)
-        rc = keta_error_set(err, KETA_ENOTFOUND, NULL, "%s %lld not found", what, (long long)key);
-    return rc;
-}
-
-/* Run a single-row SELECT; read is called with the row. No row is KETA_ENOTFOUND. */
-static keta_err run_get(keta_tx *tx, store_qid q, void (*read)(keta_tx *, store_qid, void *),
-                        void *out, const char *what, int64_t key, keta_error *err)
-{
-    bool row;
-    keta_err rc = keta__st_step(tx, q, &row, err);
-    if (rc == KETA_OK && row)
-        read(tx, q, out);
-    keta__st_finish(tx, q);
-    if (rc == KETA_OK && !row)
-        rc = keta_error_set(err, KETA_ENOTFOUND, NULL, "%s %lld not found", what, (long long)key);
-    return rc;
-}
-
-/* Run a SELECT of many rows, calling each(ctx, record) per row until it returns non-zero. */
-static keta_err run_list(keta_tx *tx, store_qid q, void (*read)(keta_tx *, store_qid, void *),
-                         void *rec, int (*each)(void *ctx, const void *rec), void *ctx,
-                         keta_error *err)
-{
-    bool row;
-    keta_err rc;
-    for (;;) {
-        rc = keta__st_step(tx, q, &row, err);
-        if (rc != KETA_OK || !row)
-            break;
-        read(tx, q, rec);
-        if (each(ctx, rec) != 0)
-            break;
-    }
-    keta__st_finish(tx, q);
-    return rc;
-}
-
-/* List callbacks are typed per record; run_list calls them through these adapters. */
-#define LIST_ADAPTER(name, type, fntype)             \
-    typedef struct name##_cb {                       \
-        fntype fn;                                   \
-        void *ctx;                                   \
-    } name##_cb;                                     \
-    static int name##_each(void *c, const void *rec) \
-    {                                                \
-        const name##_cb *cb = c;                     \
-        return cb->fn(cb->ctx, (const type *)rec);   \
-    }
+#include "rows.h"
 
 LIST_ADAPTER(weight, keta_weight, keta_weight_fn)
 LIST_ADAPTER(consent, keta_consent, keta_consent_fn)
@@ -195,20 +15,6 @@ LIST_ADAPTER(vitals, keta_vitals, keta_vitals_fn)
 LIST_ADAPTER(event, keta_adverse_event, keta_adverse_event_fn)
 LIST_ADAPTER(note, keta_note, keta_note_fn)
 LIST_ADAPTER(alert, keta_alert_record, keta_alert_record_fn)
-
-static keta_err run_count(keta_tx *tx, store_qid q, int64_t *n, keta_error *err)
-{
-    bool row;
-    *n = 0;
-    keta_err rc = keta__st_start(tx, q, err);
-    if (rc != KETA_OK)
-        return rc;
-    rc = keta__st_step(tx, q, &row, err);
-    if (rc == KETA_OK && row)
-        *n = DRV(tx)->col_int(tx->conn, q, 0);
-    keta__st_finish(tx, q);
-    return rc;
-}
 
 /* ---- site -------------------------------------------------------------------------------------
  */
@@ -645,6 +451,8 @@ static keta_err check_session(const keta_session *in, keta_error *err)
         (rc = opt_time(in->started_at, "started_at", err)) ||
         (rc = opt_time(in->ended_at, "ended_at", err)) ||
         (rc = opt_time(in->discharged_at, "discharged_at", err)) ||
+        (rc = opt_time(in->paused_at, "paused_at", err)) ||
+        (rc = opt_time(in->bp_review_at, "bp_review_at", err)) ||
         (rc = need_text(in->status, "status", err)))
         return rc;
     return KETA_OK;
@@ -665,6 +473,10 @@ static void bind_session_body(keta_tx *tx, store_qid q, int first, const keta_se
     b_opt_text(tx, q, first + 9, in->discharged_at);
     b_ref(tx, q, first + 10, in->discharged_by);
     b_text(tx, q, first + 11, in->status);
+    b_opt_text(tx, q, first + 12, in->paused_at);
+    b_opt_text(tx, q, first + 13, in->bp_review);
+    b_ref(tx, q, first + 14, in->bp_review_by);
+    b_opt_text(tx, q, first + 15, in->bp_review_at);
 }
 
 keta_err keta_store_session_insert(keta_tx *tx, const keta_session *in, int64_t *id,
@@ -680,7 +492,7 @@ keta_err keta_store_session_insert(keta_tx *tx, const keta_session *in, int64_t 
     return run_id(tx, q, id, "session", 0, err);
 }
 
-static void read_session(keta_tx *tx, store_qid q, void *out)
+void keta__store_read_session(keta_tx *tx, store_qid q, void *out)
 {
     keta_session *s = out;
     s->id = c_int(tx, q, 0);
@@ -698,6 +510,10 @@ static void read_session(keta_tx *tx, store_qid q, void *out)
     c_text(tx, q, 12, s->discharged_at, sizeof s->discharged_at);
     s->discharged_by = c_int(tx, q, 13);
     c_text(tx, q, 14, s->status, sizeof s->status);
+    c_text(tx, q, 15, s->paused_at, sizeof s->paused_at);
+    c_text(tx, q, 16, s->bp_review, sizeof s->bp_review);
+    s->bp_review_by = c_int(tx, q, 17);
+    c_text(tx, q, 18, s->bp_review_at, sizeof s->bp_review_at);
 }
 
 keta_err keta_store_session_get(keta_tx *tx, int64_t id, keta_session *out, keta_error *err)
@@ -706,7 +522,7 @@ keta_err keta_store_session_get(keta_tx *tx, int64_t id, keta_session *out, keta
     if (rc)
         return rc;
     b_int(tx, Q_SESSION_GET, 1, id);
-    return run_get(tx, Q_SESSION_GET, read_session, out, "session", id, err);
+    return run_get(tx, Q_SESSION_GET, keta__store_read_session, out, "session", id, err);
 }
 
 keta_err keta_store_session_update(keta_tx *tx, const keta_session *in, keta_error *err)
@@ -716,7 +532,7 @@ keta_err keta_store_session_update(keta_tx *tx, const keta_session *in, keta_err
     if ((rc = check_session(in, err)) || (rc = keta__st_start(tx, q, err)))
         return rc;
     bind_session_body(tx, q, 1, in);
-    b_int(tx, q, 13, in->id);
+    b_int(tx, q, 17, in->id);
     return run_id(tx, q, NULL, "session", in->id, err);
 }
 
@@ -757,7 +573,7 @@ keta_err keta_store_vitals_insert(keta_tx *tx, const keta_vitals *in, int64_t *i
     return run_id(tx, q, id, "vital signs", 0, err);
 }
 
-static void read_vitals(keta_tx *tx, store_qid q, void *out)
+void keta__store_read_vitals(keta_tx *tx, store_qid q, void *out)
 {
     keta_vitals *v = out;
     v->id = c_int(tx, q, 0);
@@ -781,7 +597,8 @@ keta_err keta_store_vitals_list(keta_tx *tx, int64_t session_id, keta_vitals_fn 
     if (rc)
         return rc;
     b_int(tx, Q_VITALS_LIST, 1, session_id);
-    return run_list(tx, Q_VITALS_LIST, read_vitals, &v, vitals_each, &(vitals_cb){fn, ctx}, err);
+    return run_list(tx, Q_VITALS_LIST, keta__store_read_vitals, &v, vitals_each,
+                    &(vitals_cb){fn, ctx}, err);
 }
 
 keta_err keta_store_vitals_count(keta_tx *tx, int64_t *n, keta_error *err)
@@ -812,7 +629,7 @@ keta_err keta_store_adverse_event_insert(keta_tx *tx, const keta_adverse_event *
     return run_id(tx, q, id, "adverse event", 0, err);
 }
 
-static void read_event(keta_tx *tx, store_qid q, void *out)
+void keta__store_read_event(keta_tx *tx, store_qid q, void *out)
 {
     keta_adverse_event *e = out;
     e->id = c_int(tx, q, 0);
@@ -834,7 +651,8 @@ keta_err keta_store_adverse_event_list(keta_tx *tx, int64_t patient_id, keta_adv
     if (rc)
         return rc;
     b_int(tx, Q_EVENT_LIST, 1, patient_id);
-    return run_list(tx, Q_EVENT_LIST, read_event, &e, event_each, &(event_cb){fn, ctx}, err);
+    return run_list(tx, Q_EVENT_LIST, keta__store_read_event, &e, event_each, &(event_cb){fn, ctx},
+                    err);
 }
 
 /* ---- notes -------------------------------------------------------------------------------------
@@ -904,7 +722,7 @@ keta_err keta_store_alert_insert(keta_tx *tx, const keta_alert_record *in, int64
     return run_id(tx, q, id, "alert", 0, err);
 }
 
-static void read_alert(keta_tx *tx, store_qid q, void *out)
+void keta__store_read_alert(keta_tx *tx, store_qid q, void *out)
 {
     keta_alert_record *a = out;
     a->id = c_int(tx, q, 0);
@@ -927,7 +745,7 @@ keta_err keta_store_alert_get(keta_tx *tx, int64_t id, keta_alert_record *out, k
     if (rc)
         return rc;
     b_int(tx, Q_ALERT_GET, 1, id);
-    return run_get(tx, Q_ALERT_GET, read_alert, out, "alert", id, err);
+    return run_get(tx, Q_ALERT_GET, keta__store_read_alert, out, "alert", id, err);
 }
 
 /* Set the time and user of an alert's acknowledgement or resolution, once. */
@@ -975,5 +793,6 @@ keta_err keta_store_alert_list_open(keta_tx *tx, int64_t patient_id, keta_alert_
         return rc;
     b_int(tx, Q_ALERT_LIST_OPEN, 1, patient_id);
     b_int(tx, Q_ALERT_LIST_OPEN, 2, patient_id);
-    return run_list(tx, Q_ALERT_LIST_OPEN, read_alert, &a, alert_each, &(alert_cb){fn, ctx}, err);
+    return run_list(tx, Q_ALERT_LIST_OPEN, keta__store_read_alert, &a, alert_each,
+                    &(alert_cb){fn, ctx}, err);
 }

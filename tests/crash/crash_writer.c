@@ -165,8 +165,9 @@ static void *write_loop(void *arg)
         v.dissociation_cadss = KETA_ABSENT;
         keta_error err;
         keta_error_clear(&err);
-        int64_t id = 0;
-        keta_err rc = keta_service_record_vitals(w->svc, &w->nurse, w->session_id, &v, &id, &err);
+        keta_vitals_result r;
+        memset(&r, 0, sizeof r);
+        keta_err rc = keta_service_record_vitals(w->svc, &w->nurse, w->session_id, &v, &r, &err);
         if (rc == KETA_EBUSY)
             continue;
         if (rc != KETA_OK) {
@@ -174,7 +175,7 @@ static void *write_loop(void *arg)
                     err.message);
             exit(3);
         }
-        if (ack(id) != 0)
+        if (ack(r.vitals_id) != 0)
             exit(3);
     }
     return NULL;

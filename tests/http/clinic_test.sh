@@ -144,15 +144,16 @@ check "forged-cookie 401s: audited at most 10 per address per window" $([ "$code
 # 5xx); the routes whose request below is valid for the demo must answer 2xx.
 "$keta" serve --routes | grep -v ' public ' > "$tmp/routes"
 check "clinic routes listed" $([ "$(wc -l < "$tmp/routes")" -ge 20 ]; echo $?) "$(cat "$tmp/routes")"
-must_succeed=" /api/v1/me /api/v1/patients /api/v1/patients/{patient_id} /api/v1/patients/{patient_id}/weights /api/v1/sessions/{session_id}/vitals /api/v1/patients/{patient_id}/notes /api/v1/patients/{patient_id}/integration-notes /api/v1/audit/verify /api/v1/patients/{patient_id}/alerts /api/v1/patients/{patient_id}/hold "
 # Reads open to more roles at the door for break-glass (the service decides: src/service/staff.c).
 break_glass_reads=" GET:/api/v1/sessions/{session_id}/vitals GET:/api/v1/patients/{patient_id}/notes "
+must_succeed=" /api/v1/me /api/v1/patients /api/v1/patients/{patient_id} /api/v1/patients/{patient_id}/weights /api/v1/sessions/{session_id}/vitals /api/v1/patients/{patient_id}/notes /api/v1/patients/{patient_id}/integration-notes /api/v1/audit/verify /api/v1/patients/{patient_id}/alerts /api/v1/patients/{patient_id}/hold /api/v1/sessions/{session_id} /api/v1/patients/{patient_id}/sessions /api/v1/schedule /api/v1/alerts /api/v1/sessions/{session_id}/events /api/v1/rems-forms "
 body_for() { # METHOD PATTERN
     case "$2" in
         /api/v1/patients) echo '{"mrn":"T-'"$(date +%s%N)"'","given_name":"Test","family_name":"Person","birth_date":"1980-01-01","sex":"unknown","weight_kg":70}' ;;
         */weights) echo '{"weight_kg":71}' ;;
         */vitals) echo '{"systolic_mmhg":128,"diastolic_mmhg":80,"heart_rate_bpm":76,"sedation_moaas":5}' ;;
         */notes|*/integration-notes) echo '{"body":"matrix test note"}' ;;
+        */events) echo '{"kind":"nausea","severity":"mild","description":"matrix test event"}' ;;
         */assessments) echo '{"instrument":"phq9","items":[1,1,1,1,1,1,1,1,0]}' ;;
         *) echo '{}' ;;
     esac
@@ -209,6 +210,20 @@ as nurse GET /api/v1/patients/abc
 check "bad id 404" $([ "$code" = 404 ]; echo $?) "$code $body"
 as nurse POST /api/v1/sessions/1/vitals '{"systolic_mmhg":400}'
 check "vitals out of range 422 naming the field" $([ "$code" = 422 ] && [ "$(json '.error.field == "/systolic_mmhg"')" = 0 ]; echo $?) "$code $body"
+# The in-session routes (reference clinic.md §6 scenario 3: the monitoring answer).
+planned=$(q "SELECT min(id) FROM treatment_session WHERE status = 'planned'")
+as nurse POST "/api/v1/sessions/$planned/vitals" '{"systolic_mmhg":185,"diastolic_mmhg":105}'
+check "vitals answer the monitoring policy: alerts named by rule, next BP due" $([ "$code" = 201 ] && [ "$(json '(.alerts | map(.rule) | index("bp.hold_systolic_mmhg") != null) and .hold == true and (.next_bp_due | type) == "string"')" = 0 ]; echo $?) "$code ${body:0:300}"
+as nurse GET /api/v1/sessions/1
+check "session get" $([ "$code" = 200 ] && [ "$(json '.id == 1 and (.drug | type) == "string" and (.status | type) == "string"')" = 0 ]; echo $?) "$code ${body:0:300}"
+as frontdesk GET "/api/v1/schedule?date=2026-02-30"
+check "schedule: a date that is not one 422" $([ "$code" = 422 ]; echo $?) "$code $body"
+as nurse GET /api/v1/alerts
+check "site open alerts hold the hold" $([ "$code" = 200 ] && [ "$(json '.alerts | map(.rule) | index("bp.hold_systolic_mmhg") != null')" = 0 ]; echo $?) "$code ${body:0:300}"
+as nurse POST "/api/v1/sessions/$planned/decision" '{"decision":"resume","reason":"x"}'
+check "a nurse cannot decide after a hold" $([ "$code" = 403 ]; echo $?) "$code $body"
+as prescriber POST "/api/v1/sessions/$planned/decision" '{"decision":"treat","reason":"BP 185/105"}'
+check "treat without the medication 422 naming it" $([ "$code" = 422 ] && [ "$(json '.error.field == "/medication"')" = 0 ]; echo $?) "$code $body"
 as admin GET /api/v1/audit/verify
 check "audit chain intact after all that" $([ "$code" = 200 ] && [ "$(json '.intact == true and .problems == 0')" = 0 ]; echo $?) "$code $body"
 

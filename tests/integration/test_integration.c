@@ -1206,9 +1206,10 @@ static void crash_child(const fx *f, int fd)
         _exit(2);
     for (int i = 0;; i++) {
         keta_vitals v = vitals(100 + i % 60, 60 + i % 20, 50 + i % 50);
-        int64_t id;
-        if (keta_service_record_vitals(svc, &f->nurse, f->session_id, &v, &id, &err) != KETA_OK)
+        keta_vitals_result r;
+        if (keta_service_record_vitals(svc, &f->nurse, f->session_id, &v, &r, &err) != KETA_OK)
             _exit(3);
+        int64_t id = r.vitals_id;
         if (write(fd, &id, sizeof id) != (ssize_t)sizeof id)
             _exit(4);
     }
@@ -1678,6 +1679,7 @@ static void session_library_limits(void **state)
 
 /* Self-report links, staff administration, break-glass (tests/integration/selfreport.c). */
 #include "selfreport.c"
+#include "sessions_cases.c"
 
 int main(void)
 {
@@ -1719,6 +1721,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(staff_administration, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(scenario18_break_glass, setup_clinic, teardown),
         cmocka_unit_test_setup_teardown(policy_read, setup_clinic, teardown),
+        cmocka_unit_test_setup_teardown(scenario3_4_17_iv_hold_decision_discharge, setup_clinic,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(scenario5_6_7_8_esketamine_rems, setup_clinic, teardown),
     };
     const char *name = use_pg() ? "integration (postgresql)" : "integration (sqlite)";
     return cmocka_run_group_tests_name(name, tests, NULL, NULL);
