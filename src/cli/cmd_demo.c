@@ -125,8 +125,9 @@ static keta_err assess(demo *d, int64_t pid, int64_t sid, const char *instrument
     int left = total - (phq ? item9 : 0);
     if (phq)
         items[8] = item9;
+    /* The suicide items (PHQ-9 item 9, MADRS item 10) stay as given: 0 for MADRS. */
     for (int round = 0; left > 0 && round < item_max; round++)
-        for (int i = 0; i < (phq ? 8 : n) && left > 0; i++)
+        for (int i = 0; i < n - 1 && left > 0; i++)
             if (items[i] < item_max) {
                 items[i]++;
                 left--;
@@ -137,8 +138,8 @@ static keta_err assess(demo *d, int64_t pid, int64_t sid, const char *instrument
         len += (size_t)snprintf(req + len, sizeof req - len, "%s%d", i ? "," : "", items[i]);
     if (len < sizeof req)
         (void)snprintf(req + len, sizeof req - len, "]}");
-    return keta_service_record_assessment(d->svc, as(d, KETA_ROLE_NURSE), pid, sid, instrument,
-                                          req, NULL, d->err);
+    return keta_service_record_assessment(d->svc, as(d, KETA_ROLE_NURSE), pid, sid, instrument, req,
+                                          NULL, d->err);
 }
 
 /* The sessions of a course by number (1-based; 0 none). */
@@ -162,8 +163,8 @@ static keta_err course(demo *d, int64_t pid, const char *plan, course_sessions *
                                              &course_id, NULL, d->err);
     keta_course c;
     if (rc == KETA_OK)
-        rc = keta_service_get_course(d->svc, as(d, KETA_ROLE_NURSE), course_id, &c, see_session,
-                                     cs, d->err);
+        rc = keta_service_get_course(d->svc, as(d, KETA_ROLE_NURSE), course_id, &c, see_session, cs,
+                                     d->err);
     return rc;
 }
 
@@ -267,8 +268,8 @@ static keta_err iv_session(demo *d, const demo_patient *p, int64_t pid, int64_t 
 {
     int64_t start = d->clock.ms;
     d->clock.ms = start - 15 * MIN_MS;
-    keta_err rc = keta_service_record_weight(d->svc, as(d, KETA_ROLE_NURSE), pid, p->weight_kg,
-                                             NULL, d->err);
+    keta_err rc =
+        keta_service_record_weight(d->svc, as(d, KETA_ROLE_NURSE), pid, p->weight_kg, NULL, d->err);
     d->clock.ms = start - 5 * MIN_MS;
     if (rc == KETA_OK) {
         keta_vitals v = reading(BASE_SBP + 2, BASE_DBP, BASE_HR + 4, BASE_SPO2, 5, 0);
@@ -290,10 +291,10 @@ static keta_err iv_session(demo *d, const demo_patient *p, int64_t pid, int64_t 
         if (dbp >= sbp)
             dbp = sbp - 10;
         /* MOAA/S 5 is awake; the model's sedation is a fraction of the maximal score. */
-        keta_vitals v = reading(sbp, dbp, clamp_int(BASE_HR + effect_at(acute, "hr", i), 20, 250),
-                                BASE_SPO2,
-                                clamp_int(5.0 * (1.0 - effect_at(acute, "sedation", i)), 0, 5),
-                                clamp_int(effect_at(acute, "dissociation", i), 0, 92));
+        keta_vitals v =
+            reading(sbp, dbp, clamp_int(BASE_HR + effect_at(acute, "hr", i), 20, 250), BASE_SPO2,
+                    clamp_int(5.0 * (1.0 - effect_at(acute, "sedation", i)), 0, 5),
+                    clamp_int(effect_at(acute, "dissociation", i), 0, 92));
         rc = keta_service_record_vitals(d->svc, as(d, KETA_ROLE_NURSE), sid, &v, NULL, d->err);
     }
     json_decref(acute);
@@ -302,10 +303,11 @@ static keta_err iv_session(demo *d, const demo_patient *p, int64_t pid, int64_t 
     d->clock.ms = last + 3 * MIN_MS;
     rc = resolve_session_alerts(d, pid, sid);
     d->clock.ms = last + 5 * MIN_MS;
-    keta_discharge_assessment a = {.alert_oriented = true, .nausea = "none", .escort_present = true};
+    keta_discharge_assessment a = {
+        .alert_oriented = true, .nausea = "none", .escort_present = true};
     if (rc == KETA_OK)
-        rc = keta_service_discharge_sign(d->svc, as(d, KETA_ROLE_PRESCRIBER), sid, &a, NULL,
-                                         d->err);
+        rc =
+            keta_service_discharge_sign(d->svc, as(d, KETA_ROLE_PRESCRIBER), sid, &a, NULL, d->err);
     return rc;
 }
 
@@ -419,7 +421,9 @@ static keta_err sam(demo *d, int64_t pid, int64_t *today_sid)
     static const struct {
         double t_min;
         int sbp, dbp, hr, moaas, cadss;
-    } r[] = {{0, 130, 82, 78, 5, 0}, {40, 138, 86, 82, 4, 12}, {90, 131, 82, 76, 5, 3},
+    } r[] = {{0, 130, 82, 78, 5, 0},
+             {40, 138, 86, 82, 4, 12},
+             {90, 131, 82, 76, 5, 3},
              {120, 126, 80, 74, 5, 0}};
     for (size_t i = 0; rc == KETA_OK && i < sizeof r / sizeof r[0]; i++) {
         ago(d, 150 - r[i].t_min);
@@ -439,13 +443,14 @@ static keta_err sam(demo *d, int64_t pid, int64_t *today_sid)
     if (rc == KETA_OK)
         rc = resolve_session_alerts(d, pid, sid);
     ago(d, 25);
-    keta_discharge_assessment a = {.alert_oriented = true, .nausea = "none", .escort_present = true};
+    keta_discharge_assessment a = {
+        .alert_oriented = true, .nausea = "none", .escort_present = true};
     if (rc == KETA_OK) {
         /* Signed when the rules allow (just after midnight UTC the 2 h are not over yet). */
         keta_error why;
         keta_error_clear(&why);
-        keta_err s = keta_service_discharge_sign(d->svc, as(d, KETA_ROLE_PRESCRIBER), sid, &a,
-                                                 NULL, &why);
+        keta_err s =
+            keta_service_discharge_sign(d->svc, as(d, KETA_ROLE_PRESCRIBER), sid, &a, NULL, &why);
         if (s != KETA_OK && s != KETA_ECONFLICT)
             rc = keta_error_set(d->err, s, why.field, "%s", why.message);
     }
@@ -587,8 +592,7 @@ int keta_cmd_demo(int argc, char **argv)
     at_day(&d, -70, 8, 0);
     demo_password(password);
     if (rc == KETA_OK)
-        rc = keta_service_bootstrap(d.svc, "Demo clinic (DEMO)", "admin", password, &d.admin,
-                                    &err);
+        rc = keta_service_bootstrap(d.svc, "Demo clinic (DEMO)", "admin", password, &d.admin, &err);
     if (rc == KETA_OK)
         rc = keta_json_push(logins, json_pack("{s:s, s:s, s:s}", "username", "admin", "role",
                                               "admin", "password", password));
