@@ -37,27 +37,31 @@ check "patient list: a bounded page by prefix" $([ $code = 0 ] && jq -e '.patien
 as front_desk '' patient list --limit 0
 check "patient list: limit out of range is named" $([ $code = 1 ] && [[ $err == */limit* ]]; echo $?) "$code $err"
 
-as nurse '{"instrument":"phq9","items":[3,3,3,3,3,2,2,2,0]}' assessment record --patient-id 2
+# The demo's patients all have a history: the intake scenarios run on a new one.
+as front_desk '{"mrn":"T-CARE-1","given_name":"Casey","family_name":"New","birth_date":"1980-01-01","sex":"unknown","weight_kg":70}' patient register
+np=$(jq -r '.id // empty' <<<"$out")
+check "a new patient for the intake scenarios" $([ $code = 0 ] && [ -n "$np" ]; echo $?) "$code $out $err"
+as nurse '{"instrument":"phq9","items":[3,3,3,3,3,2,2,2,0]}' assessment record --patient-id "$np"
 check "baseline PHQ-9 21 severe (scenario 1)" $([ $code = 0 ] && jq -e '.total == 21 and .band == "severe"' <<<"$out" >/dev/null; echo $?) "$code $out $err"
 intake='{"diagnoses":["mdd"],"antidepressant_trials":[{"adequate":true,"failed":true},{"adequate":true,"failed":true},{"adequate":true,"failed":true}],"history":{"aneurysmal_vascular_disease":true},"bp":{"systolic_mmhg":128,"diastolic_mmhg":82}}'
-as front_desk "$intake" intake record --patient-id 2
+as front_desk "$intake" intake record --patient-id "$np"
 check "front desk may not record an intake" $([ $code = 1 ] && [[ $err == *KETA_EDENIED* ]] && [ "$(count "SELECT outcome FROM audit_entry ORDER BY seq DESC LIMIT 1")" = failure ]; echo $?) "$code $err"
-as nurse '{"diagnoses":["mdd"],"history":{"aneurysm":true}}' intake record --patient-id 2
-check "an unknown history item is named; nothing written" $([ $code = 1 ] && [[ $err == */history/aneurysm* ]] && [ "$(count "SELECT count(*) FROM intake")" = 0 ]; echo $?) "$code $err"
-as nurse "$intake" intake record --patient-id 2
+as nurse '{"diagnoses":["mdd"],"history":{"aneurysm":true}}' intake record --patient-id "$np"
+check "an unknown history item is named; nothing written" $([ $code = 1 ] && [[ $err == */history/aneurysm* ]] && [ "$(count "SELECT count(*) FROM intake WHERE patient_id = $np")" = 0 ]; echo $?) "$code $err"
+as nurse "$intake" intake record --patient-id "$np"
 check "intake recorded as version 1" $([ $code = 0 ] && jq -e '.version == 1' <<<"$out" >/dev/null; echo $?) "$code $out $err"
-as prescriber '{"route":"intranasal"}' eligibility sign --patient-id 2
+as prescriber '{"route":"intranasal"}' eligibility sign --patient-id "$np"
 check "scenario 10: esketamine ineligible with the label reason" $([ $code = 0 ] && jq -e '.decision == "ineligible" and (.reasons | map(select(.effect == "contraindicated" and .rule == "eligibility.aneurysmal_vascular_disease")) | length == 1)' <<<"$out" >/dev/null; echo $?) "$code ${out:0:300} $err"
-as prescriber '{"route":"iv"}' eligibility sign --patient-id 2
+as prescriber '{"route":"iv"}' eligibility sign --patient-id "$np"
 check "scenario 10: racemic IV flagged for prescriber review" $([ $code = 0 ] && jq -e '.decision == "review" and .baseline.phq9_total == 21' <<<"$out" >/dev/null; echo $?) "$code ${out:0:300} $err"
-as nurse '{"route":"iv"}' eligibility sign --patient-id 2
+as nurse '{"route":"iv"}' eligibility sign --patient-id "$np"
 check "a nurse may not sign eligibility" $([ $code = 1 ] && [[ $err == *eligibility.sign* ]]; echo $?) "$code $err"
-as nurse '' eligibility get --patient-id 2
+as nurse '' eligibility get --patient-id "$np"
 check "decisions listed newest first" $([ $code = 0 ] && jq -e '.decisions | length == 2 and .[0].route == "iv"' <<<"$out" >/dev/null; echo $?) "$code ${out:0:200} $err"
-as prescriber '{"protocol":"esketamine_trd","start_date":"2026-03-02","age_y":45}' course create --patient-id 2
+as prescriber '{"protocol":"esketamine_trd","start_date":"2026-03-02","age_y":45}' course create --patient-id "$np"
 check "the esketamine order is blocked (audited with the rule)" $([ $code = 1 ] && [[ $err == *KETA_EDENIED* ]] && [[ "$(count "SELECT detail FROM audit_entry ORDER BY seq DESC LIMIT 1")" == *eligibility.aneurysmal_vascular_disease* ]]; echo $?) "$code $err"
 
-as nurse '' assessment list --patient-id 2
+as nurse '' assessment list --patient-id "$np"
 check "assessment history with symptom domains" $([ $code = 0 ] && jq -e '.assessments[0].domains.suicidal_thoughts.value == 0 and .assessments[0].domains.low_mood.max == 3' <<<"$out" >/dev/null; echo $?) "$code ${out:0:300} $err"
 as patient '' course list --patient-id 1
 check "a patient lists their own courses" $([ $code = 0 ] && jq -e '.courses | length >= 1' <<<"$out" >/dev/null; echo $?) "$code ${out:0:200} $err"
@@ -69,10 +73,10 @@ as nurse '{}' course escalate --course-id 1
 check "a nurse may not escalate" $([ $code = 1 ] && [[ $err == *KETA_EDENIED* ]]; echo $?) "$code $err"
 as prescriber '{"mg_per_kg":1.0}' course escalate --course-id 1
 check "escalate takes no dose from the caller" $([ $code = 1 ] && [[ $err == */mg_per_kg* ]]; echo $?) "$code $err"
-as nurse '' outcome patient --patient-id 2
+as nurse '' outcome patient --patient-id "$np"
 check "outcomes need a later score" $([ $code = 1 ] && [[ $err == */assessments* ]]; echo $?) "$code $err"
-as nurse '{"instrument":"phq9","items":[2,1,1,1,1,1,1,1,0]}' assessment record --patient-id 2
-as nurse '' outcome patient --patient-id 2 --instrument phq9
+as nurse '{"instrument":"phq9","items":[2,1,1,1,1,1,1,1,0]}' assessment record --patient-id "$np"
+as nurse '' outcome patient --patient-id "$np" --instrument phq9
 check "scenario 15: 21 -> 9 responds, not remitted, definitions named" $([ $code = 0 ] && jq -e '.response == true and .remission == false and .definitions.remission.rule == "outcome.phq9_remission_max" and (.forecast | has("available"))' <<<"$out" >/dev/null; echo $?) "$code ${out:0:300} $err"
 as nurse '' outcome summary
 check "the site summary names no patient" $([ $code = 0 ] && jq -e 'has("by_protocol")' <<<"$out" >/dev/null && [[ $out != *DEMO-000* ]]; echo $?) "$code ${out:0:200} $err"
