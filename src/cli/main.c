@@ -126,9 +126,12 @@ const keta_cmd keta_cli_commands[] = {
     {"demo", keta_cmd_demo, "build a demo clinic in a fresh database", "keta demo --db PATH|URL",
      "Creates the database (it must be new or empty) and fills it with a demo clinic:\n"
      "staff with each role (front desk, nurse, prescriber, therapist, admin) and one\n"
-     "patient login, three invented patients with weights and a course each, and for two\n"
-     "of them a completed first infusion (0.5 mg/kg over 40 min) whose vital signs come\n"
-     "from the PK/PD engine's acute model. Prints JSON with the logins: random passwords\n"
+     "patient login, four invented patients whose histories are written through the\n"
+     "clinic's use cases: an IV course with an infusion under way today, an esketamine\n"
+     "session today with its REMS form due, a new patient with an open suicidality alert,\n"
+     "and a remitted patient in maintenance with a possible relapse; scores follow the\n"
+     "response model and vital signs the acute PK/PD model. Prints JSON with the logins: random "
+     "passwords\n"
      "shown only this once and marked DEMO. Never use a demo database for patient data.\n\n"
      "  keta demo --db demo/keta-demo.db && keta serve --db demo/keta-demo.db --web web\n\n"
      "Exit status: 0 done; 1 the database is not empty or refused; 2 usage; 3 internal.\n"},
