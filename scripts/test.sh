@@ -35,7 +35,7 @@ ctest_sanitized() {
 build_tsan() {
     cmake -S . -B build-tsan -G Ninja -DKETA_WERROR=ON -DKETA_TSAN=ON \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang >/dev/null &&
-        ninja -C build-tsan keta_cli crash_writer test_integration
+        ninja -C build-tsan keta_cli crash_writer test_integration test_patient_care
 }
 ctest_tsan() {
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \

@@ -485,6 +485,7 @@ static keta_err login(const keta_http_request *req, const keta_http_principal *w
     hash_token(token, s.id_hash);
     new_token(s.csrf);
     s.actor = actor;
+    now = now_ms(); /* the idle time starts when the login is done, not when it began */
     s.last_ms = now;
     bool stored = false;
     int64_t idle = (int64_t)c->opt.idle_timeout_s * 1000;
