@@ -236,7 +236,7 @@ check "logout audited" $([ "$(q "SELECT count(*) FROM audit_entry WHERE action =
 stop_server
 
 # ---- session expiry; login rate limiting ------------------------------------------------------------
-start_server --idle-timeout 2
+start_server --idle-timeout 3
 login prescriber "$(pw prescriber)"
 req -b "$tmp/jar.prescriber" "$U/api/v1/me"
 check "fresh session works" $([ "$code" = 200 ]; echo $?) "$code"
@@ -246,7 +246,7 @@ check "use keeps it alive" $([ "$code" = 200 ]; echo $?) "$code"
 sleep 1.2
 req -b "$tmp/jar.prescriber" "$U/api/v1/me"
 check "still alive within the idle time" $([ "$code" = 200 ]; echo $?) "$code"
-sleep 2.5
+sleep 3.6
 req -b "$tmp/jar.prescriber" "$U/api/v1/me"
 check "idle session logged off: 401" $([ "$code" = 401 ]; echo $?) "$code $body"
 check "expiry audited" $([ "$(q "SELECT count(*) FROM audit_entry WHERE action = 'auth.session_expired' AND actor = 'prescriber'")" = 1 ]; echo $?) ""
