@@ -10,50 +10,10 @@
 #include <string.h>
 
 #include "internal.h"
+#include "rows.h"
 
-#define DRV(tx) ((tx)->conn->drv)
-
-/* ---- helpers (as in records.c, for this file's rows) -------------------------------------------
+/* ---- helpers of this file (the shared ones are in rows.h) ------------------------------------
  */
-
-static void b_int(keta_tx *tx, store_qid q, int i, int64_t v)
-{
-    DRV(tx)->bind_int(tx->conn, q, i, v);
-}
-
-static void b_ref(keta_tx *tx, store_qid q, int i, int64_t v)
-{
-    if (v > 0)
-        DRV(tx)->bind_int(tx->conn, q, i, v);
-    else
-        DRV(tx)->bind_null(tx->conn, q, i);
-}
-
-static void b_text(keta_tx *tx, store_qid q, int i, const char *v)
-{
-    DRV(tx)->bind_text(tx->conn, q, i, v);
-}
-
-static int64_t c_int(keta_tx *tx, store_qid q, int col)
-{
-    return DRV(tx)->col_null(tx->conn, q, col) ? 0 : DRV(tx)->col_int(tx->conn, q, col);
-}
-
-static int c_measure(keta_tx *tx, store_qid q, int col)
-{
-    return DRV(tx)->col_null(tx->conn, q, col) ? KETA_ABSENT
-                                               : (int)DRV(tx)->col_int(tx->conn, q, col);
-}
-
-static double c_amount(keta_tx *tx, store_qid q, int col)
-{
-    return DRV(tx)->col_null(tx->conn, q, col) ? -1 : DRV(tx)->col_double(tx->conn, q, col);
-}
-
-static void c_text(keta_tx *tx, store_qid q, int col, char *dst, size_t cap)
-{
-    (void)snprintf(dst, cap, "%s", DRV(tx)->col_text(tx->conn, q, col));
-}
 
 /* A required text field, shorter than cap. */
 static keta_err need(const char *v, size_t cap, const char *field, keta_error *err)
@@ -63,12 +23,6 @@ static keta_err need(const char *v, size_t cap, const char *field, keta_error *e
     if (strnlen(v, cap) >= cap)
         return keta_error_set(err, KETA_ETOOBIG, field, "%s has at most %zu bytes", field, cap - 1);
     return KETA_OK;
-}
-
-static keta_err need_time(const char *v, const char *field, keta_error *err)
-{
-    int64_t ms;
-    return keta_time_parse(v, field, &ms, err);
 }
 
 /* Run an INSERT ... RETURNING id. */
@@ -211,25 +165,6 @@ keta_err keta_store_course_list_site(keta_tx *tx, int64_t site_id, keta_course_f
     return course_list(tx, Q_COURSE_LIST_SITE, site_id, fn, ctx, err);
 }
 
-static void read_session(keta_tx *tx, store_qid q, void *out)
-{
-    keta_session *s = out;
-    s->id = c_int(tx, q, 0);
-    s->course_id = c_int(tx, q, 1);
-    s->number = (int)c_int(tx, q, 2);
-    c_text(tx, q, 3, s->planned_at, sizeof s->planned_at);
-    c_text(tx, q, 4, s->started_at, sizeof s->started_at);
-    c_text(tx, q, 5, s->ended_at, sizeof s->ended_at);
-    s->dosing_weight_kg = c_amount(tx, q, 6);
-    c_text(tx, q, 7, s->order_json, sizeof s->order_json);
-    s->administered_mg = c_amount(tx, q, 8);
-    c_text(tx, q, 9, s->lot_number, sizeof s->lot_number);
-    c_text(tx, q, 10, s->pump_json, sizeof s->pump_json);
-    c_text(tx, q, 11, s->discharge_json, sizeof s->discharge_json);
-    c_text(tx, q, 12, s->discharged_at, sizeof s->discharged_at);
-    s->discharged_by = c_int(tx, q, 13);
-    c_text(tx, q, 14, s->status, sizeof s->status);
-}
 EACH(session, keta_session, keta_session_fn)
 
 keta_err keta_store_session_list(keta_tx *tx, int64_t course_id, keta_session_fn fn, void *ctx,
@@ -241,8 +176,8 @@ keta_err keta_store_session_list(keta_tx *tx, int64_t course_id, keta_session_fn
     keta_err rc = keta__st_start(tx, Q_SESSION_LIST, err);
     if (rc == KETA_OK) {
         b_int(tx, Q_SESSION_LIST, 1, course_id);
-        rc = run_rows(tx, Q_SESSION_LIST, read_session, s, session_each, &(session_cb){fn, ctx},
-                      "session", err);
+        rc = run_rows(tx, Q_SESSION_LIST, keta__store_read_session, s, session_each,
+                      &(session_cb){fn, ctx}, "session", err);
     }
     keta_free(s);
     return rc;
