@@ -76,18 +76,6 @@ static keta_err run_rows(keta_tx *tx, store_qid q, read_fn read, void *rec, each
 /* ---- lists over schema 0001 --------------------------------------------------------------------
  */
 
-static void read_patient(keta_tx *tx, store_qid q, void *out)
-{
-    keta_patient *p = out;
-    p->id = c_int(tx, q, 0);
-    p->site_id = c_int(tx, q, 1);
-    c_text(tx, q, 2, p->mrn, sizeof p->mrn);
-    c_text(tx, q, 3, p->given_name, sizeof p->given_name);
-    c_text(tx, q, 4, p->family_name, sizeof p->family_name);
-    c_text(tx, q, 5, p->birth_date, sizeof p->birth_date);
-    c_text(tx, q, 6, p->sex, sizeof p->sex);
-    c_text(tx, q, 7, p->created_at, sizeof p->created_at);
-}
 EACH(patient, keta_patient, keta_patient_fn)
 
 keta_err keta_store_patient_search(keta_tx *tx, int64_t site_id, const char *prefix, int limit,
@@ -124,22 +112,10 @@ keta_err keta_store_patient_search(keta_tx *tx, int64_t site_id, const char *pre
     b_int(tx, q, 5, limit);
     b_int(tx, q, 6, offset);
     keta_patient p;
-    return run_rows(tx, q, read_patient, &p, patient_each, &(patient_cb){fn, ctx}, "patient", err);
+    return run_rows(tx, q, keta__store_read_patient, &p, patient_each, &(patient_cb){fn, ctx},
+                    "patient", err);
 }
 
-static void read_course(keta_tx *tx, store_qid q, void *out)
-{
-    keta_course *c = out;
-    c->id = c_int(tx, q, 0);
-    c->patient_id = c_int(tx, q, 1);
-    c_text(tx, q, 2, c->protocol, sizeof c->protocol);
-    c_text(tx, q, 3, c->drug, sizeof c->drug);
-    c_text(tx, q, 4, c->route, sizeof c->route);
-    c_text(tx, q, 5, c->start_date, sizeof c->start_date);
-    c_text(tx, q, 6, c->status, sizeof c->status);
-    c->created_by = c_int(tx, q, 7);
-    c_text(tx, q, 8, c->created_at, sizeof c->created_at);
-}
 EACH(course, keta_course, keta_course_fn)
 
 static keta_err course_list(keta_tx *tx, store_qid q, int64_t key, keta_course_fn fn, void *ctx,
@@ -150,7 +126,8 @@ static keta_err course_list(keta_tx *tx, store_qid q, int64_t key, keta_course_f
         return rc;
     b_int(tx, q, 1, key);
     keta_course c;
-    return run_rows(tx, q, read_course, &c, course_each, &(course_cb){fn, ctx}, "course", err);
+    return run_rows(tx, q, keta__store_read_course, &c, course_each, &(course_cb){fn, ctx},
+                    "course", err);
 }
 
 keta_err keta_store_course_list(keta_tx *tx, int64_t patient_id, keta_course_fn fn, void *ctx,
@@ -183,22 +160,6 @@ keta_err keta_store_session_list(keta_tx *tx, int64_t course_id, keta_session_fn
     return rc;
 }
 
-static void read_vitals(keta_tx *tx, store_qid q, void *out)
-{
-    keta_vitals *v = out;
-    v->id = c_int(tx, q, 0);
-    v->session_id = c_int(tx, q, 1);
-    c_text(tx, q, 2, v->measured_at, sizeof v->measured_at);
-    v->systolic_mmhg = c_measure(tx, q, 3);
-    v->diastolic_mmhg = c_measure(tx, q, 4);
-    v->heart_rate_bpm = c_measure(tx, q, 5);
-    v->spo2_percent = c_measure(tx, q, 6);
-    v->resp_rate_per_min = c_measure(tx, q, 7);
-    v->sedation_moaas = c_measure(tx, q, 8);
-    v->dissociation_cadss = c_measure(tx, q, 9);
-    v->recorded_by = c_int(tx, q, 10);
-}
-
 keta_err keta_store_vitals_latest_bp(keta_tx *tx, int64_t patient_id, keta_vitals *out,
                                      keta_error *err)
 {
@@ -206,8 +167,8 @@ keta_err keta_store_vitals_latest_bp(keta_tx *tx, int64_t patient_id, keta_vital
     if (rc)
         return rc;
     b_int(tx, Q_VITALS_LATEST_BP, 1, patient_id);
-    return run_rows(tx, Q_VITALS_LATEST_BP, read_vitals, out, NULL, NULL, "blood pressure recorded",
-                    err);
+    return run_rows(tx, Q_VITALS_LATEST_BP, keta__store_read_vitals, out, NULL, NULL,
+                    "blood pressure recorded", err);
 }
 
 /* ---- intake

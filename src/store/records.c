@@ -179,7 +179,7 @@ keta_err keta_store_patient_insert(keta_tx *tx, const keta_patient *in, int64_t 
     return run_id(tx, q, id, "patient", 0, err);
 }
 
-static void read_patient(keta_tx *tx, store_qid q, void *out)
+void keta__store_read_patient(keta_tx *tx, store_qid q, void *out)
 {
     keta_patient *p = out;
     p->id = c_int(tx, q, 0);
@@ -198,7 +198,7 @@ keta_err keta_store_patient_get(keta_tx *tx, int64_t id, keta_patient *out, keta
     if (rc)
         return rc;
     b_int(tx, Q_PATIENT_GET, 1, id);
-    return run_get(tx, Q_PATIENT_GET, read_patient, out, "patient", id, err);
+    return run_get(tx, Q_PATIENT_GET, keta__store_read_patient, out, "patient", id, err);
 }
 
 keta_err keta_store_patient_update(keta_tx *tx, const keta_patient *in, keta_error *err)
@@ -407,7 +407,7 @@ keta_err keta_store_course_insert(keta_tx *tx, const keta_course *in, int64_t *i
     return run_id(tx, q, id, "course", 0, err);
 }
 
-static void read_course(keta_tx *tx, store_qid q, void *out)
+void keta__store_read_course(keta_tx *tx, store_qid q, void *out)
 {
     keta_course *c = out;
     c->id = c_int(tx, q, 0);
@@ -427,7 +427,7 @@ keta_err keta_store_course_get(keta_tx *tx, int64_t id, keta_course *out, keta_e
     if (rc)
         return rc;
     b_int(tx, Q_COURSE_GET, 1, id);
-    return run_get(tx, Q_COURSE_GET, read_course, out, "course", id, err);
+    return run_get(tx, Q_COURSE_GET, keta__store_read_course, out, "course", id, err);
 }
 
 keta_err keta_store_course_set_status(keta_tx *tx, int64_t id, const char *status, keta_error *err)

@@ -206,6 +206,8 @@ static inline keta_err run_count(keta_tx *tx, store_qid q, int64_t *n, keta_erro
 }
 
 /* Row readers records.c shares with sessions.c (out is the record type named). */
+void keta__store_read_patient(keta_tx *tx, store_qid q, void *out);
+void keta__store_read_course(keta_tx *tx, store_qid q, void *out);
 void keta__store_read_session(keta_tx *tx, store_qid q, void *out);
 void keta__store_read_vitals(keta_tx *tx, store_qid q, void *out);
 void keta__store_read_event(keta_tx *tx, store_qid q, void *out);
