@@ -344,7 +344,7 @@ static keta_err alex(demo *d, int64_t pid, int64_t *today_sid)
                    "\"twice_weekly\",\"sessions\":6,\"weight_kg\":%.1f}",
                    start, p->weight_kg);
     at_day(d, -20, 15, 10);
-    course_sessions cs;
+    course_sessions cs = {{0}};
     if (rc == KETA_OK)
         rc = course(d, pid, plan, &cs);
     for (int k = 1; rc == KETA_OK && k <= 4; k++) {
@@ -400,7 +400,7 @@ static keta_err sam(demo *d, int64_t pid, int64_t *today_sid)
                    "{\"protocol\":\"esketamine_trd\",\"start_date\":\"%s\",\"age_y\":%d}", today,
                    (int)p->age_y);
     at_day(d, -6, 14, 30);
-    course_sessions cs;
+    course_sessions cs = {{0}};
     if (rc == KETA_OK)
         rc = course(d, pid, plan, &cs);
     int64_t sid = cs.id[1];
@@ -490,7 +490,7 @@ static keta_err maria(demo *d, int64_t pid)
                    "\"sessions\":4,\"weight_kg\":%.1f}",
                    start, p->weight_kg);
     at_day(d, -28, 16, 0);
-    course_sessions cs;
+    course_sessions cs = {{0}};
     if (rc == KETA_OK)
         rc = course(d, pid, plan, &cs);
     /* Weekly checks before each maintenance session: remitted, then 12 and 14. */
