@@ -22,27 +22,6 @@ const needs = (...rs) => {
 };
 
 
-// Flows the app does not yet do against the merged API (its answers became objects such as
-// {"vitals":[...]}, and the session, schedule and self-report fields are not the ones the app
-// was written against): skipped with this reason until the app is adapted (issue 6, open).
-// KETA_BROWSER_ALL=1 runs them anyway.
-const PENDING = new Set([
-    'a prescriber opens a chart: demographics and notes from the API',
-    'keyboard only: the vitals form is filled and submitted without a mouse',
-    'the session monitor draws the engine\'s predicted Cp beside the recorded blood pressures',
-    'the front desk cannot open integration notes; the therapist can',
-    'every screen of the demo, for every staff role, opens without a console error',
-    'admin verifies the audit chain',
-    'a nurse records a blood pressure over the hold threshold, sees the rule, and cannot discharge',
-    'a prescriber sees the score chart, the symptom-area trends and the forecast',
-    'a patient answers PHQ-9 on a phone from a one-time link; item 9 shows the crisis text at once; the alert reaches the chart',
-]);
-const pendingReason = !process.env.KETA_BROWSER_ALL &&
-    'the web app is not yet adapted to the merged API answers (issue 6 open)';
-const t = (name, opts, fn) => (typeof opts === 'function'
-    ? test(name, { skip: PENDING.has(name) && pendingReason }, opts)
-    : test(name, { ...opts, skip: opts.skip || (PENDING.has(name) && pendingReason) }, fn));
-
 let clinic;
 before(async () => { clinic = await startClinic(); });
 after(async () => { if (clinic) await clinic.stop(); });
@@ -73,7 +52,7 @@ async function apiAs(user, method, path, body) {
     }
 }
 
-t('the page is served with the strict CSP and no inline script', async () => {
+test('the page is served with the strict CSP and no inline script', async () => {
     const r = await fetch(clinic.url + '/');
     const csp = r.headers.get('content-security-policy') || '';
     assert.match(csp, /script-src 'self'/);
@@ -83,7 +62,7 @@ t('the page is served with the strict CSP and no inline script', async () => {
     assert.doesNotMatch(body, /\sstyle=/, 'an inline style attribute in index.html');
 });
 
-t('login: a wrong password says so; the right one shows the role and its screens', async () => {
+test('login: a wrong password says so; the right one shows the role and its screens', async () => {
     await withPage('login', { allow: [{ status: 401, path: /^\/api\/v1\/login$/ }] }, async ({ page }) => {
         await page.goto('/');
         await page.getByLabel('Username').fill('nurse');
@@ -101,7 +80,7 @@ t('login: a wrong password says so; the right one shows the role and its screens
     });
 });
 
-t('a prescriber opens a chart: demographics and notes from the API', async () => {
+test('a prescriber opens a chart: demographics and notes from the API', async () => {
     await withPage('chart-basics', {}, async ({ page }) => {
         await login(page, clinic, 'prescriber');
         await page.goto('/#/patient/1');
@@ -116,7 +95,7 @@ t('a prescriber opens a chart: demographics and notes from the API', async () =>
     });
 });
 
-t('keyboard only: the vitals form is filled and submitted without a mouse', async () => {
+test('keyboard only: the vitals form is filled and submitted without a mouse', async () => {
     await withPage('vitals-keyboard', {}, async ({ page }) => {
         await login(page, clinic, 'nurse');
         const before = (await apiAs('nurse', 'GET', '/api/v1/sessions/2/vitals')).body;
@@ -152,7 +131,7 @@ t('keyboard only: the vitals form is filled and submitted without a mouse', asyn
     });
 });
 
-t('the session monitor draws the engine\'s predicted Cp beside the recorded blood pressures', async () => {
+test('the session monitor draws the engine\'s predicted Cp beside the recorded blood pressures', async () => {
     await withPage('monitor-predicted', {}, async ({ page }) => {
         await login(page, clinic, 'nurse');
         await page.goto('/#/session/1');
@@ -178,7 +157,7 @@ t('the session monitor draws the engine\'s predicted Cp beside the recorded bloo
     });
 });
 
-t('the dose planner draws the engine\'s curves and names a refused value', async () => {
+test('the dose planner draws the engine\'s curves and names a refused value', async () => {
     await withPage('planner', { allow: [{ status: 422, path: /^\/api\/v1\/pk\/simulate$/ }, { status: 422, path: /^\/api\/v1\/pd\/acute$/ }] }, async ({ page }) => {
         await login(page, clinic, 'prescriber');
         await page.goto('/#/planner');
@@ -215,7 +194,7 @@ t('the dose planner draws the engine\'s curves and names a refused value', async
     });
 });
 
-t('the front desk cannot open integration notes; the therapist can', async () => {
+test('the front desk cannot open integration notes; the therapist can', async () => {
     const secret = 'Browser test: integration insight 7f3a';
     const added = await apiAs('therapist', 'POST', '/api/v1/patients/1/integration-notes', { body: secret });
     assert.equal(added.status, 201, JSON.stringify(added.body));
@@ -239,7 +218,7 @@ t('the front desk cannot open integration notes; the therapist can', async () =>
     });
 });
 
-t('every screen of the demo, for every staff role, opens without a console error', async () => {
+test('every screen of the demo, for every staff role, opens without a console error', async () => {
     const screens = ['#/today', '#/patients', '#/patient/1', '#/patient/3', '#/session/1', '#/session/3', '#/rems',
         '#/outcomes', '#/planner', '#/planner?patient=2', '#/admin', '#/patient/1/integration-notes', '#/session/1/rems'];
     for (const user of ['frontdesk', 'nurse', 'prescriber', 'therapist', 'admin']) {
@@ -257,7 +236,7 @@ t('every screen of the demo, for every staff role, opens without a console error
     }
 });
 
-t('a patient who logs in sees only their own page, no staff screens', async () => {
+test('a patient who logs in sees only their own page, no staff screens', async () => {
     await withPage('patient-login', {}, async ({ page }) => {
         await login(page, clinic, 'patient');
         assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').count(), 0);
@@ -267,7 +246,7 @@ t('a patient who logs in sees only their own page, no staff screens', async () =
     });
 });
 
-t('admin verifies the audit chain', async () => {
+test('admin verifies the audit chain', async () => {
     await withPage('admin-audit', {}, async ({ page }) => {
         await login(page, clinic, 'admin');
         await page.goto('/#/admin');
@@ -281,7 +260,7 @@ t('admin verifies the audit chain', async () => {
 
 const policy = JSON.parse(execFileSync(process.env.KETA_BIN || join(source, 'build', 'keta'), ['policy', 'show', '--json'], { encoding: 'utf8' }));
 
-t('a nurse records a blood pressure over the hold threshold, sees the rule, and cannot discharge',
+test('a nurse records a blood pressure over the hold threshold, sees the rule, and cannot discharge',
     { skip: needs('GET /api/v1/schedule', 'GET /api/v1/sessions/{session_id}', 'POST /api/v1/sessions/{session_id}/start',
         'GET /api/v1/patients/{patient_id}/alerts', 'GET /api/v1/sessions/{session_id}/discharge') }, async () => {
     const hold = policy.policy.bp.hold_systolic_mmhg;
@@ -313,7 +292,7 @@ t('a nurse records a blood pressure over the hold threshold, sees the rule, and 
     });
 });
 
-t('a prescriber sees the score chart, the symptom-area trends and the forecast',
+test('a prescriber sees the score chart, the symptom-area trends and the forecast',
     { skip: needs('POST /api/v1/patients/{patient_id}/assessments', 'GET /api/v1/patients/{patient_id}/assessments',
         'GET /api/v1/patients/{patient_id}/outcomes') }, async () => {
     for (const items of [[2, 3, 3, 2, 2, 2, 2, 1, 0, 1], [1, 1, 2, 1, 1, 1, 1, 0, 0, 1]]) {
@@ -332,7 +311,7 @@ t('a prescriber sees the score chart, the symptom-area trends and the forecast',
     });
 });
 
-t('a patient answers PHQ-9 on a phone from a one-time link; item 9 shows the crisis text at once; the alert reaches the chart',
+test('a patient answers PHQ-9 on a phone from a one-time link; item 9 shows the crisis text at once; the alert reaches the chart',
     { skip: needs('POST /api/v1/patients/{patient_id}/self-report-links', 'GET /api/v1/self-report/{token}',
         'POST /api/v1/self-report/{token}', 'GET /api/v1/patients/{patient_id}/alerts') }, async () => {
     let link;
@@ -364,7 +343,7 @@ t('a patient answers PHQ-9 on a phone from a one-time link; item 9 shows the cri
     });
 });
 
-t('the phone self-report page shows the crisis text the moment PHQ-9 item 9 is above zero (form answer stubbed in the browser)',
+test('the phone self-report page shows the crisis text the moment PHQ-9 item 9 is above zero (form answer stubbed in the browser)',
     { skip: has('GET', '/api/v1/self-report/{token}') && 'the route is on this server: the unstubbed test above runs' }, async () => {
     // Until GET /api/v1/self-report/{token} is on this server, its answer is stubbed here; the
     // questions come from the real /api/v1/instruments, the text from the real policy.
@@ -394,7 +373,7 @@ t('the phone self-report page shows the crisis text the moment PHQ-9 item 9 is a
     });
 });
 
-t('the chart draws score charts with bands, the symptom areas and the forecast band (answers stubbed in the browser)',
+test('the chart draws score charts with bands, the symptom areas and the forecast band (answers stubbed in the browser)',
     { skip: has('GET', '/api/v1/patients/{patient_id}/assessments') && 'the route is on this server: the unstubbed test above runs' }, async () => {
     // Until the assessment and outcome routes are on this server their answers are stubbed;
     // the forecast is the real `keta forecast` answer for these scores.
