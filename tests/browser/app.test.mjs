@@ -22,6 +22,20 @@ const needs = (...rs) => {
 };
 
 
+/* Today's in-progress session (the schedule, then each patient's sessions): its id. */
+async function inProgressSession() {
+    const day = new Date().toISOString().slice(0, 10);
+    const sched = (await apiAs('nurse', 'GET', `/api/v1/schedule?date=${day}`)).body.sessions || [];
+    const s = sched.find((x) => x.status === 'in_progress');
+    if (s) return s.session_id;
+    for (const p of clinic.demo.patients) {
+        const l = (await apiAs('nurse', 'GET', `/api/v1/patients/${p.id}/sessions`)).body.sessions || [];
+        const x = l.find((y) => y.status === 'in_progress');
+        if (x) return x.id;
+    }
+    assert.fail('no session in progress in the demo');
+}
+
 let clinic;
 before(async () => { clinic = await startClinic(); });
 after(async () => { if (clinic) await clinic.stop(); });
@@ -86,7 +100,9 @@ test('a prescriber opens a chart: demographics and notes from the API', async ()
         await page.goto('/#/patient/1');
         await page.getByRole('heading', { level: 1, name: 'Alex Rivera' }).waitFor();
         await page.getByText('DEMO-0001').waitFor();
-        await page.getByText('DEMO: intake reviewed').waitFor();
+        const first = (await apiAs('prescriber', 'GET', '/api/v1/patients/1/notes')).body.notes[0];
+        assert.ok(first && first.body, 'the demo has no clinical note for patient 1');
+        await page.getByText(first.body).waitFor();
         await page.getByLabel('New clinical note').fill('Browser test: chart note.');
         await page.getByRole('button', { name: 'Add note' }).click();
         await page.getByText('Browser test: chart note.').waitFor();
@@ -98,13 +114,14 @@ test('a prescriber opens a chart: demographics and notes from the API', async ()
 test('keyboard only: the vitals form is filled and submitted without a mouse', async () => {
     await withPage('vitals-keyboard', {}, async ({ page }) => {
         await login(page, clinic, 'nurse');
-        const before = (await apiAs('nurse', 'GET', '/api/v1/sessions/2/vitals')).body;
+        const sid = await inProgressSession();
+        const before = (await apiAs('nurse', 'GET', `/api/v1/sessions/${sid}/vitals`)).body;
         // From Today: the session number field, typed and submitted with Enter.
         await page.goto('/#/today');
         await page.getByLabel('Open session number').focus();
-        await page.keyboard.type('2');
+        await page.keyboard.type(String(sid));
         await page.keyboard.press('Enter');
-        await page.getByRole('heading', { level: 1, name: /^Session 2/ }).waitFor();
+        await page.getByRole('heading', { level: 1, name: new RegExp(`^Session ${sid}\\b`) }).waitFor();
         await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'v-systolic_mmhg');
         // A value out of range is named, nothing is sent.
         await page.keyboard.type('400');
@@ -121,7 +138,7 @@ test('keyboard only: the vitals form is filled and submitted without a mouse', a
         await page.getByRole('status').filter({ hasText: 'recorded' }).waitFor();
         await page.getByRole('cell', { name: '138/84' }).waitFor();
         assert.equal(await page.evaluate(() => document.activeElement.id), 'v-systolic_mmhg', 'focus back in systolic for the next reading');
-        const after = (await apiAs('nurse', 'GET', '/api/v1/sessions/2/vitals')).body;
+        const after = (await apiAs('nurse', 'GET', `/api/v1/sessions/${sid}/vitals`)).body;
         const rows = Array.isArray(after) ? after : after.vitals;
         const prev = Array.isArray(before) ? before : before.vitals;
         assert.equal(rows.length, prev.length + 1);
@@ -264,17 +281,27 @@ test('a nurse records a blood pressure over the hold threshold, sees the rule, a
     { skip: needs('GET /api/v1/schedule', 'GET /api/v1/sessions/{session_id}', 'POST /api/v1/sessions/{session_id}/start',
         'GET /api/v1/patients/{patient_id}/alerts', 'GET /api/v1/sessions/{session_id}/discharge') }, async () => {
     const hold = policy.policy.bp.hold_systolic_mmhg;
-    await withPage('hold-no-discharge', {}, async ({ page }) => {
+    // A session planned today is weighed (API) and started in the monitor with its lot number;
+    // without one, today's session in progress. Discharge is refused (409) while dosing runs.
+    const day = new Date().toISOString().slice(0, 10);
+    const sched = (await apiAs('nurse', 'GET', `/api/v1/schedule?date=${day}`)).body.sessions || [];
+    const planned = sched.find((x) => x.status === 'planned');
+    const sid = planned ? planned.session_id : await inProgressSession();
+    if (planned) {
+        const w = await apiAs('nurse', 'POST', `/api/v1/patients/${planned.patient.id}/weights`, { weight_kg: 70 });
+        assert.equal(w.status, 201, JSON.stringify(w.body));
+    }
+    await withPage('hold-no-discharge', { allow: [{ status: 409, path: /^\/api\/v1\/sessions\/\d+\/discharge$/ }] }, async ({ page }) => {
         await login(page, clinic, 'nurse');
         await page.goto('/#/today');
-        // the demo's planned session today (the third patient's first infusion)
-        await page.getByRole('link', { name: /^session \d+$/ }).last().click();
-        await page.getByRole('heading', { level: 1, name: /^Session \d+/ }).waitFor();
+        await page.getByRole('link', { name: `session ${sid}`, exact: true }).click();
+        await page.getByRole('heading', { level: 1, name: new RegExp(`^Session ${sid}\\b`) }).waitFor();
         const start = page.getByRole('button', { name: /^Start session/ });
-        if (await start.count()) {
+        if (planned) {
+            await page.getByLabel('Lot number').fill('BT-LOT-1');
             await start.focus();
             await page.keyboard.press('Enter');
-            await page.getByText('Status').locator('xpath=following-sibling::dd[1]').filter({ hasNotText: 'planned' }).waitFor();
+            await page.getByText('Status').locator('xpath=following-sibling::dd[1]').filter({ hasText: 'in_progress' }).waitFor();
         }
         await page.locator('#v-systolic_mmhg').focus();
         for (const v of [String(hold + 6), '104', '80', '98', '14', '5', '4']) {
@@ -331,10 +358,13 @@ test('a patient answers PHQ-9 on a phone from a one-time link; item 9 shows the 
         await page.getByRole('group', { name: /^9\. / }).getByLabel('More than half the days').check();
         const crisis = page.locator('[data-testid=crisis]');
         await crisis.waitFor(); // at once, before anything is sent
-        assert.equal((await crisis.innerText()).trim(), policy.policy.crisis.text);
+        assert.match((await crisis.innerText()).trim(), /suicide.*crisis/);
         await page.getByRole('group', { name: /^10\. / }).getByLabel('Somewhat difficult').check();
         await page.getByRole('button', { name: 'Send my answers' }).click();
         await page.getByText('Your answers were sent').waitFor();
+        // the clinic's own text (its policy, as the server has it) once the answers are in
+        const pol = (await apiAs('prescriber', 'GET', '/api/v1/policy')).body;
+        assert.equal((await crisis.innerText()).trim(), pol.policy.crisis.text);
     });
     await withPage('self-report-alert-on-chart', {}, async ({ page }) => {
         await login(page, clinic, 'prescriber');
