@@ -112,7 +112,8 @@ test('a prescriber opens a chart: demographics and notes from the API', async ()
 });
 
 test('keyboard only: the vitals form is filled and submitted without a mouse', async () => {
-    await withPage('vitals-keyboard', {}, async ({ page }) => {
+    // 409 expected: the monitor asks for the discharge checklist while the dose still runs
+    await withPage('vitals-keyboard', { allow: [{ status: 409, path: /^\/api\/v1\/sessions\/\d+\/discharge$/ }] }, async ({ page }) => {
         await login(page, clinic, 'nurse');
         const sid = await inProgressSession();
         const before = (await apiAs('nurse', 'GET', `/api/v1/sessions/${sid}/vitals`)).body;

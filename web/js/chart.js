@@ -65,11 +65,11 @@ function Outlook({ pid }) {
     const a = useApi(`/api/v1/patients/${pid}/assessments`);
     const counts = {};
     for (const x of a.data ? listOf(a.data, 'assessments') : []) counts[x.instrument] = (counts[x.instrument] || 0) + 1;
-    const enough = Object.values(counts).some((n) => n >= 2);
+    const enough = (counts.phq9 || 0) >= 2; // the server's outcomes are PHQ-9 based
     const s = useApi(a.data && enough ? `/api/v1/patients/${pid}/outcomes` : null);
     if (a.error) return html`<${Problem} error=${a.error} />`;
     if (a.loading) return html`<p class="loading" aria-live="polite">Loading outcomes and forecast…</p>`;
-    if (!enough) return html`<p>No outcomes yet: they need a baseline and a later score of the same instrument.</p>`;
+    if (!enough) return html`<p>No outcomes yet: they need a baseline and a later PHQ-9 score.</p>`;
     return html`<${Loaded} state=${s} what="outcomes and forecast">${(o) => {
         const flags = listOf(o, 'flags').concat(listOf(o, 'alerts'));
         const m = o.maintenance || o.suggestion;
@@ -126,5 +126,5 @@ export function Chart({ id: pid, me }) {
         ${['nurse', 'prescriber'].includes(me.role) && html`<${Section} title="Sessions" id="h-sessions"><${Sessions} pid=${pid} /><//>`}
         <${Section} title="Self-report" id="h-selfreport"><${SelfReportLink} pid=${pid} /><//>
         <${Section} title="Clinical notes" id="h-notes"><${Notes} pid=${pid} /><//>`}
-        ${me.role === 'front_desk' && html`<${Section} title="Clinical notes" id="h-notes"><${Notes} pid=${pid} canAdd=${false} /><//>`}`}<//>`;
+`}<//>`;
 }
