@@ -77,7 +77,7 @@ function App() {
     for (const [re, Screen, roles] of routes) {
         const m = hash.match(re);
         if (!m) continue;
-        screen = roles.includes(me.role) ? html`<${Screen} me=${me} id=${m[1] && Number(m[1])} />`
+        screen = roles.includes(me.role) ? html`<${Screen} key=${hash} me=${me} id=${m[1] && Number(m[1])} />`
             : html`<h1 tabindex="-1">Not for your role</h1><p class="error" role="alert">Your role (${roleName(me.role)}) may not open this screen.</p>`;
         break;
     }

@@ -2,7 +2,7 @@
 // symptom areas, alerts and their resolution, maintenance and forecast, notes, self-report link.
 import { html, useState } from './lib.js';
 import { post, listOf } from './api.js';
-import { useApi, Loaded, Section, Problem, AlertBanners, fmtTime } from './ui.js';
+import { useApi, Loaded, Section, Problem, AlertBanners, fmtTime, alertOf, isOpen } from './ui.js';
 import { Scores, Forecast } from './scores.js';
 
 const CLINICAL = ['nurse', 'prescriber', 'therapist'];
@@ -50,8 +50,8 @@ function Alerts({ pid, me }) {
     const s = useApi(`/api/v1/patients/${pid}/alerts`);
     const [err, setErr] = useState(null);
     const act = (a, what) => post(`/api/v1/alerts/${a.id}/${what}`, {}).then(() => { setErr(null); s.reload(); }, setErr);
-    return html`<${Loaded} state=${s} what="alerts">${(d) => html`<${AlertBanners} alerts=${listOf(d, 'alerts')} />
-        ${me.role !== 'front_desk' && html`<ul class="actions">${listOf(d, 'alerts').filter((a) => a.status !== 'resolved').map((a) => html`
+    return html`<${Loaded} state=${s} what="alerts">${(d) => html`<${AlertBanners} alerts=${listOf(d, 'alerts').filter(isOpen)} />
+        ${me.role !== 'front_desk' && html`<ul class="actions">${listOf(d, 'alerts').filter(isOpen).map(alertOf).map((a) => html`
             <li key=${a.id}>Alert ${a.id} (${a.rule}):
                 <button type="button" onClick=${() => act(a, 'acknowledge')}>Acknowledge</button>
                 <button type="button" onClick=${() => act(a, 'resolve')}>Resolve</button>
@@ -60,15 +60,28 @@ function Alerts({ pid, me }) {
         <${Problem} error=${err} />`}<//>`;
 }
 
+/* Outcomes need a baseline and a later score of one instrument: asked for only then. */
 function Outlook({ pid }) {
-    const s = useApi(`/api/v1/patients/${pid}/outcomes`);
-    return html`<${Loaded} state=${s} what="outcomes and forecast">${(o) => html`
-        ${listOf(o, 'flags').length ? html`<ul>${listOf(o, 'flags').map((f, i) => html`<li key=${i}>${f.message || f.flag || String(f)}</li>`)}</ul>` : ''}
-        <p>Maintenance suggestion: ${o.maintenance ? (o.maintenance.message || o.maintenance.suggestion || JSON.stringify(o.maintenance)) : 'none yet'}.</p>
-        <${Forecast} forecast=${o.forecast} />`}<//>`;
+    const a = useApi(`/api/v1/patients/${pid}/assessments`);
+    const counts = {};
+    for (const x of a.data ? listOf(a.data, 'assessments') : []) counts[x.instrument] = (counts[x.instrument] || 0) + 1;
+    const enough = (counts.phq9 || 0) >= 2; // the server's outcomes are PHQ-9 based
+    const s = useApi(a.data && enough ? `/api/v1/patients/${pid}/outcomes` : null);
+    if (a.error) return html`<${Problem} error=${a.error} />`;
+    if (a.loading) return html`<p class="loading" aria-live="polite">Loading outcomes and forecast…</p>`;
+    if (!enough) return html`<p>No outcomes yet: they need a baseline and a later PHQ-9 score.</p>`;
+    return html`<${Loaded} state=${s} what="outcomes and forecast">${(o) => {
+        const flags = listOf(o, 'flags').concat(listOf(o, 'alerts'));
+        const m = o.maintenance || o.suggestion;
+        return html`
+        ${o.baseline && o.latest && html`<p>${o.instrument}: baseline ${o.baseline.total} (${o.baseline.date}), latest ${o.latest.total} (${o.latest.date})${o.percent_change !== undefined ? `, ${o.percent_change}%` : ''}${o.response ? '; response' : ''}${o.remission ? '; remission' : ''}${o.relapse && o.relapse.possible_relapse ? '; POSSIBLE RELAPSE' : ''}.</p>`}
+        ${flags.length ? html`<ul>${flags.map((f, i) => html`<li key=${i}>${f.message || f.flag || String(f)}${f.rule ? ` (rule ${f.rule})` : ''}</li>`)}</ul>` : ''}
+        <p>Maintenance suggestion: ${m ? (m.message || m.reason || JSON.stringify(m)) : 'none yet'}.</p>
+        <${Forecast} forecast=${o.forecast} />`;
+    }}<//>`;
 }
 
-function Notes({ pid }) {
+function Notes({ pid, canAdd = true }) {
     const s = useApi(`/api/v1/patients/${pid}/notes`);
     const [body, setBody] = useState('');
     const [err, setErr] = useState(null);
@@ -78,9 +91,9 @@ function Notes({ pid }) {
     };
     return html`<${Loaded} state=${s} what="notes">${(d) => html`<ul class="notes">${listOf(d, 'notes').map((n) => html`
         <li key=${n.id}><span class="meta">${fmtTime(n.created_at)}</span> ${n.body}</li>`)}</ul>`}<//>
-        <form onSubmit=${add}><label for="note-body">New clinical note</label>
+        ${canAdd && html`<form onSubmit=${add}><label for="note-body">New clinical note</label>
             <textarea id="note-body" rows="3" value=${body} onInput=${(e) => setBody(e.target.value)} required></textarea>
-            <button type="submit">Add note</button><${Problem} error=${err} /></form>`;
+            <button type="submit">Add note</button><${Problem} error=${err} /></form>`}`;
 }
 
 function SelfReportLink({ pid }) {
@@ -110,8 +123,8 @@ export function Chart({ id: pid, me }) {
         <${Section} title="Maintenance and forecast" id="h-forecast"><${Outlook} pid=${pid} /><//>
         <${Section} title="Eligibility" id="h-elig"><${Eligibility} pid=${pid} /><//>
         <${Section} title="Course" id="h-course"><${Courses} pid=${pid} /><//>
-        <${Section} title="Sessions" id="h-sessions"><${Sessions} pid=${pid} /><//>
+        ${['nurse', 'prescriber'].includes(me.role) && html`<${Section} title="Sessions" id="h-sessions"><${Sessions} pid=${pid} /><//>`}
         <${Section} title="Self-report" id="h-selfreport"><${SelfReportLink} pid=${pid} /><//>
         <${Section} title="Clinical notes" id="h-notes"><${Notes} pid=${pid} /><//>`}
-        ${me.role === 'front_desk' && html`<${Section} title="Sessions" id="h-sessions"><${Sessions} pid=${pid} /><//>`}`}<//>`;
+`}<//>`;
 }

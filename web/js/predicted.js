@@ -9,13 +9,14 @@ import { Plot } from './plot.js';
 
 const minutesFrom = (t0, iso) => (Date.parse(iso) - t0) / 60000;
 
-export function Predicted({ session, vitals }) {
+export function Predicted({ session, vitals, ageY }) {
+    const order = (session && session.order) || {};
     const t0 = Date.parse((session && (session.started_at || session.planned_at)) || (vitals[0] && vitals[0].measured_at) || new Date().toISOString());
     const [reg, setReg] = useState({
         weight_kg: session && session.dosing_weight_kg > 0 ? String(session.dosing_weight_kg) : '',
-        age_y: session && session.age_y > 0 ? String(session.age_y) : '',
-        amount_mg: session && session.administered_mg > 0 ? String(session.administered_mg) : session && session.planned_mg > 0 ? String(session.planned_mg) : '',
-        duration_min: String((session && session.duration_min) || 40),
+        age_y: ageY > 0 ? String(ageY) : session && session.age_y > 0 ? String(session.age_y) : '',
+        amount_mg: session && session.administered_mg > 0 ? String(session.administered_mg) : session && session.planned_mg > 0 ? String(session.planned_mg) : order.dose_mg > 0 ? String(order.dose_mg) : '',
+        duration_min: String((session && session.duration_min) || order.duration_min || 40),
         route: (session && session.route) || 'iv',
         model: (session && session.drug === 'esketamine') ? 'perezruixo2021' : 'domino1984',
     });

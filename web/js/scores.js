@@ -10,7 +10,7 @@ const AREAS = ['low_mood', 'anhedonia', 'fatigue', 'concentration', 'hopelessnes
 const BODY = ['sleep', 'appetite'];
 const COLORS = ['#1f4e9c', '#b3401a', '#2a7a2a', '#7a2a7a', '#8a6d00', '#b00020', '#00727a', '#5a3e1b'];
 
-const takenAt = (a) => a.taken_at || a.completed_at || a.created_at || a.at;
+const takenAt = (a) => a.taken_at || a.administered_at || a.completed_at || a.created_at || a.at;
 const totalOf = (a) => (a.total !== undefined ? a.total : a.score && a.score.total);
 const domainOf = (a, d) => {
     const v = (a.domains || (a.score && a.score.domains) || {})[d];

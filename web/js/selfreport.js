@@ -23,7 +23,7 @@ function Questionnaire({ token, form, inst }) {
         post(`/api/v1/self-report/${token}`, { items: answers.map((a) => (a === null ? 0 : a)) }).then((r) => { setErr(null); setSent(r); }, setErr);
     };
     if (sent) return html`<p role="status" class="ok">Thank you. Your answers were sent to your care team.</p>
-        ${crisis && html`<p class="crisis" role="alert">${form.crisis_text || FALLBACK_CRISIS}</p>`}`;
+        ${(crisis || sent.crisis_text) && html`<p class="crisis" role="alert" data-testid="crisis">${sent.crisis_text || form.crisis_text || FALLBACK_CRISIS}</p>`}`;
     return html`<form onSubmit=${submit}>
         <p>Over the last 2 weeks, how often have you been bothered by any of the following problems?</p>
         ${(form.item_text || inst.item_labels || []).slice(0, n).map((label, i) => html`<fieldset key=${i} class="item">

@@ -51,9 +51,20 @@ export function Section({ title, children, id }) {
     return html`<section aria-labelledby=${id}><h2 id=${id}>${title}</h2>${children}</section>`;
 }
 
+/* An alert from any answer in one shape: the stored alert {kind, rule, detail, acknowledged_at,
+   resolved_at} or the one a recording answers {level, rule, message}. */
+export function alertOf(a) {
+    const level = a.level || (a.kind === 'dosing_hold' ? 'hold' : a.kind === 'suicidal_ideation' ? 'urgent' : 'warning');
+    const status = a.status || (a.resolved_at ? 'resolved' : a.acknowledged_at ? 'acknowledged' : a.raised_at ? 'open' : '');
+    return { ...a, level, status, message: a.message || a.detail || (a.kind || '').replace(/_/g, ' ') };
+}
+export const isOpen = (a) => alertOf(a).status !== 'resolved';
+export const hasRole = (me, ...roles) => roles.includes(me && me.role);
+
 /* Alerts as banners: level, the policy rule that fired, and what to do. */
-export function AlertBanners({ alerts }) {
-    if (!alerts || alerts.length === 0) return html`<p>No open alerts.</p>`;
+export function AlertBanners({ alerts: raw }) {
+    if (!raw || raw.length === 0) return html`<p>No open alerts.</p>`;
+    const alerts = raw.map(alertOf);
     return html`<ul class="alerts">${alerts.map((a, i) => html`
         <li key=${a.id || i} class=${'alert level-' + (a.level || 'info')} role="alert">
             <strong>${(a.level || 'alert').toUpperCase()}</strong>
