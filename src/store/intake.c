@@ -12,71 +12,7 @@
 #include "internal.h"
 #include "rows.h"
 
-/* ---- helpers of this file (the shared ones are in rows.h) ------------------------------------
- */
-
-/* A required text field, shorter than cap. */
-static keta_err need(const char *v, size_t cap, const char *field, keta_error *err)
-{
-    if (v == NULL || v[0] == '\0')
-        return keta_error_set(err, KETA_EINVAL, field, "%s is required", field);
-    if (strnlen(v, cap) >= cap)
-        return keta_error_set(err, KETA_ETOOBIG, field, "%s has at most %zu bytes", field, cap - 1);
-    return KETA_OK;
-}
-
-/* Run an INSERT ... RETURNING id. */
-static keta_err run_insert(keta_tx *tx, store_qid q, int64_t *id, keta_error *err)
-{
-    bool row;
-    keta_err rc = keta__st_step(tx, q, &row, err);
-    if (rc == KETA_OK && row && id != NULL)
-        *id = DRV(tx)->col_int(tx->conn, q, 0);
-    keta__st_finish(tx, q);
-    return rc;
-}
-
-typedef void (*read_fn)(keta_tx *tx, store_qid q, void *rec);
-typedef int (*each_fn)(void *cb, const void *rec);
-
-/* Step through q's rows into rec, handing each to each(cb, rec) until non-zero. With
-   each == NULL, read the first row only (KETA_ENOTFOUND naming what when none). */
-static keta_err run_rows(keta_tx *tx, store_qid q, read_fn read, void *rec, each_fn each, void *cb,
-                         const char *what, keta_error *err)
-{
-    bool row, any = false;
-    keta_err rc;
-    for (;;) {
-        rc = keta__st_step(tx, q, &row, err);
-        if (rc != KETA_OK || !row)
-            break;
-        any = true;
-        read(tx, q, rec);
-        if (each == NULL || each(cb, rec) != 0)
-            break;
-    }
-    keta__st_finish(tx, q);
-    if (rc == KETA_OK && each == NULL && !any)
-        rc = keta_error_set(err, KETA_ENOTFOUND, NULL, "no %s", what);
-    return rc;
-}
-
-/* List callbacks are typed per record; run_rows calls them through these adapters. */
-#define EACH(name, type, fntype)                      \
-    typedef struct name##_cb {                        \
-        fntype fn;                                    \
-        void *ctx;                                    \
-    } name##_cb;                                      \
-    static int name##_each(void *cb, const void *rec) \
-    {                                                 \
-        const name##_cb *c = cb;                      \
-        return c->fn(c->ctx, (const type *)rec);      \
-    }
-
-/* ---- lists over schema 0001 --------------------------------------------------------------------
- */
-
-EACH(patient, keta_patient, keta_patient_fn)
+LIST_ADAPTER(patient, keta_patient, keta_patient_fn)
 
 keta_err keta_store_patient_search(keta_tx *tx, int64_t site_id, const char *prefix, int limit,
                                    int64_t offset, keta_patient_fn fn, void *ctx, keta_error *err)
@@ -112,11 +48,10 @@ keta_err keta_store_patient_search(keta_tx *tx, int64_t site_id, const char *pre
     b_int(tx, q, 5, limit);
     b_int(tx, q, 6, offset);
     keta_patient p;
-    return run_rows(tx, q, keta__store_read_patient, &p, patient_each, &(patient_cb){fn, ctx},
-                    "patient", err);
+    return run_list(tx, q, keta__store_read_patient, &p, patient_each, &(patient_cb){fn, ctx}, err);
 }
 
-EACH(course, keta_course, keta_course_fn)
+LIST_ADAPTER(course, keta_course, keta_course_fn)
 
 static keta_err course_list(keta_tx *tx, store_qid q, int64_t key, keta_course_fn fn, void *ctx,
                             keta_error *err)
@@ -126,8 +61,7 @@ static keta_err course_list(keta_tx *tx, store_qid q, int64_t key, keta_course_f
         return rc;
     b_int(tx, q, 1, key);
     keta_course c;
-    return run_rows(tx, q, keta__store_read_course, &c, course_each, &(course_cb){fn, ctx},
-                    "course", err);
+    return run_list(tx, q, keta__store_read_course, &c, course_each, &(course_cb){fn, ctx}, err);
 }
 
 keta_err keta_store_course_list(keta_tx *tx, int64_t patient_id, keta_course_fn fn, void *ctx,
@@ -142,7 +76,7 @@ keta_err keta_store_course_list_site(keta_tx *tx, int64_t site_id, keta_course_f
     return course_list(tx, Q_COURSE_LIST_SITE, site_id, fn, ctx, err);
 }
 
-EACH(session, keta_session, keta_session_fn)
+LIST_ADAPTER(session, keta_session, keta_session_fn)
 
 keta_err keta_store_session_list(keta_tx *tx, int64_t course_id, keta_session_fn fn, void *ctx,
                                  keta_error *err)
@@ -153,8 +87,8 @@ keta_err keta_store_session_list(keta_tx *tx, int64_t course_id, keta_session_fn
     keta_err rc = keta__st_start(tx, Q_SESSION_LIST, err);
     if (rc == KETA_OK) {
         b_int(tx, Q_SESSION_LIST, 1, course_id);
-        rc = run_rows(tx, Q_SESSION_LIST, keta__store_read_session, s, session_each,
-                      &(session_cb){fn, ctx}, "session", err);
+        rc = run_list(tx, Q_SESSION_LIST, keta__store_read_session, s, session_each,
+                      &(session_cb){fn, ctx}, err);
     }
     keta_free(s);
     return rc;
@@ -167,8 +101,8 @@ keta_err keta_store_vitals_latest_bp(keta_tx *tx, int64_t patient_id, keta_vital
     if (rc)
         return rc;
     b_int(tx, Q_VITALS_LATEST_BP, 1, patient_id);
-    return run_rows(tx, Q_VITALS_LATEST_BP, keta__store_read_vitals, out, NULL, NULL,
-                    "blood pressure recorded", err);
+    return run_get(tx, Q_VITALS_LATEST_BP, keta__store_read_vitals, out,
+                   "a blood pressure of patient", patient_id, err);
 }
 
 /* ---- intake
@@ -181,7 +115,7 @@ keta_err keta_store_intake_insert(keta_tx *tx, const keta_intake *in, int64_t *i
     keta_err rc;
     if (in->version < 1)
         return keta_error_set(err, KETA_EINVAL, "version", "an intake version starts at 1");
-    if ((rc = need(in->intake_json, sizeof in->intake_json, "intake_json", err)) ||
+    if ((rc = need_bounded(in->intake_json, sizeof in->intake_json, "intake_json", err)) ||
         (rc = need_time(in->recorded_at, "recorded_at", err)) || (rc = keta__st_start(tx, q, err)))
         return rc;
     b_int(tx, q, 1, in->patient_id);
@@ -190,7 +124,7 @@ keta_err keta_store_intake_insert(keta_tx *tx, const keta_intake *in, int64_t *i
     b_ref(tx, q, 4, in->baseline_assessment_id);
     b_int(tx, q, 5, in->recorded_by);
     b_text(tx, q, 6, in->recorded_at);
-    return run_insert(tx, q, id, err);
+    return run_id(tx, q, id, "new row", 0, err);
 }
 
 static void read_intake(keta_tx *tx, store_qid q, void *out)
@@ -212,7 +146,7 @@ keta_err keta_store_intake_latest(keta_tx *tx, int64_t patient_id, keta_intake *
     if (rc)
         return rc;
     b_int(tx, Q_INTAKE_LATEST, 1, patient_id);
-    return run_rows(tx, Q_INTAKE_LATEST, read_intake, out, NULL, NULL, "intake recorded", err);
+    return run_get(tx, Q_INTAKE_LATEST, read_intake, out, "an intake of patient", patient_id, err);
 }
 
 /* ---- eligibility
@@ -224,11 +158,11 @@ keta_err keta_store_eligibility_insert(keta_tx *tx, const keta_eligibility *in, 
 {
     store_qid q = Q_ELIGIBILITY_INSERT;
     keta_err rc;
-    if ((rc = need(in->drug, sizeof in->drug, "drug", err)) ||
-        (rc = need(in->route, sizeof in->route, "route", err)) ||
-        (rc = need(in->setting, sizeof in->setting, "setting", err)) ||
-        (rc = need(in->decision, sizeof in->decision, "decision", err)) ||
-        (rc = need(in->decision_json, sizeof in->decision_json, "decision_json", err)) ||
+    if ((rc = need_bounded(in->drug, sizeof in->drug, "drug", err)) ||
+        (rc = need_bounded(in->route, sizeof in->route, "route", err)) ||
+        (rc = need_bounded(in->setting, sizeof in->setting, "setting", err)) ||
+        (rc = need_bounded(in->decision, sizeof in->decision, "decision", err)) ||
+        (rc = need_bounded(in->decision_json, sizeof in->decision_json, "decision_json", err)) ||
         (rc = need_time(in->signed_at, "signed_at", err)) || (rc = keta__st_start(tx, q, err)))
         return rc;
     b_int(tx, q, 1, in->patient_id);
@@ -240,7 +174,7 @@ keta_err keta_store_eligibility_insert(keta_tx *tx, const keta_eligibility *in, 
     b_text(tx, q, 7, in->decision_json);
     b_int(tx, q, 8, in->signed_by);
     b_text(tx, q, 9, in->signed_at);
-    return run_insert(tx, q, id, err);
+    return run_id(tx, q, id, "new row", 0, err);
 }
 
 static void read_eligibility(keta_tx *tx, store_qid q, void *out)
@@ -257,7 +191,7 @@ static void read_eligibility(keta_tx *tx, store_qid q, void *out)
     e->signed_by = c_int(tx, q, 8);
     c_text(tx, q, 9, e->signed_at, sizeof e->signed_at);
 }
-EACH(eligibility, keta_eligibility, keta_eligibility_fn)
+LIST_ADAPTER(eligibility, keta_eligibility, keta_eligibility_fn)
 
 keta_err keta_store_eligibility_list(keta_tx *tx, int64_t patient_id, keta_eligibility_fn fn,
                                      void *ctx, keta_error *err)
@@ -268,8 +202,8 @@ keta_err keta_store_eligibility_list(keta_tx *tx, int64_t patient_id, keta_eligi
     keta_err rc = keta__st_start(tx, Q_ELIGIBILITY_LIST, err);
     if (rc == KETA_OK) {
         b_int(tx, Q_ELIGIBILITY_LIST, 1, patient_id);
-        rc = run_rows(tx, Q_ELIGIBILITY_LIST, read_eligibility, e, eligibility_each,
-                      &(eligibility_cb){fn, ctx}, "eligibility decision", err);
+        rc = run_list(tx, Q_ELIGIBILITY_LIST, read_eligibility, e, eligibility_each,
+                      &(eligibility_cb){fn, ctx}, err);
     }
     keta_free(e);
     return rc;
@@ -288,8 +222,8 @@ keta_err keta_store_course_order_insert(keta_tx *tx, const keta_course_order *in
         in->first_session < 1)
         return keta_error_set(err, KETA_EINVAL, "mg_per_kg",
                               "an order needs a dose, a duration and its first session");
-    if ((rc = need(in->kind, sizeof in->kind, "kind", err)) ||
-        (rc = need(in->review_json, sizeof in->review_json, "review_json", err)) ||
+    if ((rc = need_bounded(in->kind, sizeof in->kind, "kind", err)) ||
+        (rc = need_bounded(in->review_json, sizeof in->review_json, "review_json", err)) ||
         (rc = need_time(in->ordered_at, "ordered_at", err)) || (rc = keta__st_start(tx, q, err)))
         return rc;
     b_int(tx, q, 1, in->course_id);
@@ -300,7 +234,7 @@ keta_err keta_store_course_order_insert(keta_tx *tx, const keta_course_order *in
     b_text(tx, q, 6, in->review_json);
     b_int(tx, q, 7, in->ordered_by);
     b_text(tx, q, 8, in->ordered_at);
-    return run_insert(tx, q, id, err);
+    return run_id(tx, q, id, "new row", 0, err);
 }
 
 static void read_order(keta_tx *tx, store_qid q, void *out)
@@ -316,7 +250,7 @@ static void read_order(keta_tx *tx, store_qid q, void *out)
     o->ordered_by = c_int(tx, q, 7);
     c_text(tx, q, 8, o->ordered_at, sizeof o->ordered_at);
 }
-EACH(order, keta_course_order, keta_course_order_fn)
+LIST_ADAPTER(order, keta_course_order, keta_course_order_fn)
 
 keta_err keta_store_course_order_list(keta_tx *tx, int64_t course_id, keta_course_order_fn fn,
                                       void *ctx, keta_error *err)
@@ -327,8 +261,7 @@ keta_err keta_store_course_order_list(keta_tx *tx, int64_t course_id, keta_cours
     keta_err rc = keta__st_start(tx, Q_ORDER_LIST, err);
     if (rc == KETA_OK) {
         b_int(tx, Q_ORDER_LIST, 1, course_id);
-        rc = run_rows(tx, Q_ORDER_LIST, read_order, o, order_each, &(order_cb){fn, ctx},
-                      "course order", err);
+        rc = run_list(tx, Q_ORDER_LIST, read_order, o, order_each, &(order_cb){fn, ctx}, err);
     }
     keta_free(o);
     return rc;
@@ -344,10 +277,10 @@ keta_err keta_store_checkin_insert(keta_tx *tx, const keta_checkin *in, int64_t 
     store_qid q = Q_CHECKIN_INSERT;
     keta_err rc;
     if ((rc = need_time(in->checked_in_at, "checked_in_at", err)) ||
-        (rc = need(in->status, sizeof in->status, "status", err)) ||
-        (rc = need(in->checkin_json, sizeof in->checkin_json, "checkin_json", err)) ||
-        (rc = need(in->result_json, sizeof in->result_json, "result_json", err)) ||
-        (rc = need(in->source, sizeof in->source, "source", err)) ||
+        (rc = need_bounded(in->status, sizeof in->status, "status", err)) ||
+        (rc = need_bounded(in->checkin_json, sizeof in->checkin_json, "checkin_json", err)) ||
+        (rc = need_bounded(in->result_json, sizeof in->result_json, "result_json", err)) ||
+        (rc = need_bounded(in->source, sizeof in->source, "source", err)) ||
         (rc = keta__st_start(tx, q, err)))
         return rc;
     b_int(tx, q, 1, in->patient_id);
@@ -358,7 +291,7 @@ keta_err keta_store_checkin_insert(keta_tx *tx, const keta_checkin *in, int64_t 
     b_ref(tx, q, 6, in->alert_id);
     b_text(tx, q, 7, in->source);
     b_int(tx, q, 8, in->recorded_by);
-    return run_insert(tx, q, id, err);
+    return run_id(tx, q, id, "new row", 0, err);
 }
 
 static void read_checkin(keta_tx *tx, store_qid q, void *out)
@@ -374,7 +307,7 @@ static void read_checkin(keta_tx *tx, store_qid q, void *out)
     c_text(tx, q, 7, c->source, sizeof c->source);
     c->recorded_by = c_int(tx, q, 8);
 }
-EACH(checkin, keta_checkin, keta_checkin_fn)
+LIST_ADAPTER(checkin, keta_checkin, keta_checkin_fn)
 
 keta_err keta_store_checkin_list(keta_tx *tx, int64_t patient_id, int limit, keta_checkin_fn fn,
                                  void *ctx, keta_error *err)
@@ -388,8 +321,8 @@ keta_err keta_store_checkin_list(keta_tx *tx, int64_t patient_id, int limit, ket
     if (rc == KETA_OK) {
         b_int(tx, Q_CHECKIN_LIST, 1, patient_id);
         b_int(tx, Q_CHECKIN_LIST, 2, limit);
-        rc = run_rows(tx, Q_CHECKIN_LIST, read_checkin, c, checkin_each, &(checkin_cb){fn, ctx},
-                      "check-in", err);
+        rc = run_list(tx, Q_CHECKIN_LIST, read_checkin, c, checkin_each, &(checkin_cb){fn, ctx},
+                      err);
     }
     keta_free(c);
     return rc;
