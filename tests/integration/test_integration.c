@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "keta_test.h"
+#include "testdb.h"
 #include "keta/instruments.h"
 #include "keta/service.h"
 #include "keta/store.h"
@@ -29,10 +30,7 @@
 #define PASSWORD "correct horse battery staple"
 
 typedef struct fx {
-    bool pg;
-    char dir[256];   /* SQLite: the temporary directory */
-    char dbname[64]; /* PostgreSQL: the database made for this test */
-    char url[320];   /* what keta_store_open gets */
+    keta_testdb db;
     keta_store *store;
     keta_service *svc;
     keta_actor admin, front, nurse, prescriber, therapist;
@@ -41,8 +39,7 @@ typedef struct fx {
 
 static bool use_pg(void)
 {
-    const char *k = getenv("KETA_TEST_STORE");
-    return k != NULL && strcmp(k, "postgresql") == 0;
+    return testdb_use_pg();
 }
 
 /* Fast argon2id settings for tests (the defaults take ~0.2 s per hash). */
@@ -61,8 +58,8 @@ static void quiet_notice(void *arg, const char *message)
 static int raw_try(const fx *f, const char *sql, char *msg, size_t cap)
 {
     int rc = 0;
-    if (f->pg) {
-        PGconn *c = PQconnectdb(f->url);
+    if (f->db.pg) {
+        PGconn *c = PQconnectdb(f->db.url);
         assert_int_equal(PQstatus(c), CONNECTION_OK);
         PQsetNoticeProcessor(c, quiet_notice, NULL);
         PGresult *r = PQexec(c, sql);
@@ -75,7 +72,7 @@ static int raw_try(const fx *f, const char *sql, char *msg, size_t cap)
         PQfinish(c);
     } else {
         sqlite3 *db;
-        assert_int_equal(sqlite3_open_v2(f->url, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_open_v2(f->db.url, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
         sqlite3_busy_timeout(db, 5000);
         char *e = NULL;
         if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
@@ -109,7 +106,7 @@ static int collect_sql(void *ctx, int n, char **vals, char **cols)
 /* Change the audit log as its owner would: with the append-only triggers out of the way. */
 static void tamper(const fx *f, const char *sql)
 {
-    if (f->pg) {
+    if (f->db.pg) {
         char all[2048];
         (void)snprintf(all, sizeof all,
                        "ALTER TABLE audit_entry DISABLE TRIGGER USER;"
@@ -121,7 +118,7 @@ static void tamper(const fx *f, const char *sql)
         return;
     }
     sqlite3 *db;
-    assert_int_equal(sqlite3_open_v2(f->url, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_open_v2(f->db.url, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
     char *triggers = calloc(1, 16384);
     char drops[2048] = "";
     assert_int_equal(sqlite3_exec(db,
@@ -149,25 +146,7 @@ static void tamper(const fx *f, const char *sql)
 /* One number from a raw query. */
 static long long raw_count(const fx *f, const char *sql)
 {
-    long long n = -1;
-    if (f->pg) {
-        PGconn *c = PQconnectdb(f->url);
-        PGresult *r = PQexec(c, sql);
-        assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
-        n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        PQclear(r);
-        PQfinish(c);
-    } else {
-        sqlite3 *db;
-        sqlite3_stmt *st;
-        assert_int_equal(sqlite3_open_v2(f->url, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-    }
-    return n;
+    return testdb_count(&f->db, sql);
 }
 
 /* A digest of every row of `SELECT ... ORDER BY ...` as text (for byte-equality). */
@@ -213,64 +192,23 @@ static void raw_digest(const char *url, bool pg, const char *sql, char out[65])
 /* ---- fixture -----------------------------------------------------------------------------------
  */
 
-static int db_counter;
-
 /* A new, empty database (and its URL) for one test. */
 static void make_database(fx *f, const char *tag)
 {
-    f->pg = use_pg();
-    if (f->pg) {
-        (void)snprintf(f->dbname, sizeof f->dbname, "keta_%s_%d_%d", tag, (int)getpid(),
-                       ++db_counter);
-        char sql[160];
-        (void)snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->dbname);
-        PGconn *c = PQconnectdb("postgresql://");
-        if (PQstatus(c) != CONNECTION_OK)
-            fail_msg("PostgreSQL: %s (run inside pg_virtualenv or set PG*)", PQerrorMessage(c));
-        PGresult *r = PQexec(c, sql);
-        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-        PQclear(r);
-        PQfinish(c);
-        (void)snprintf(f->url, sizeof f->url, "postgresql:///%s", f->dbname);
-    } else {
-        const char *tmp = getenv("TMPDIR");
-        (void)snprintf(f->dir, sizeof f->dir, "%s/keta-it-XXXXXX", tmp ? tmp : "/tmp");
-        assert_non_null(mkdtemp(f->dir));
-        (void)snprintf(f->url, sizeof f->url, "%s/%s.db", f->dir, tag);
-    }
+    testdb_make(&f->db, tag);
 }
 
 static void drop_database(fx *f)
 {
-    if (f->pg) {
-        char sql[160];
-        (void)snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->dbname);
-        PGconn *c = PQconnectdb("postgresql://");
-        PQclear(PQexec(c, sql));
-        PQfinish(c);
-    } else if (f->dir[0] != '\0') {
-        /* The directory holds only files: the databases, their -wal and -shm, backups. */
-        DIR *d = opendir(f->dir);
-        assert_non_null(d);
-        struct dirent *de;
-        char path[600];
-        while ((de = readdir(d)) != NULL) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            (void)snprintf(path, sizeof path, "%s/%s", f->dir, de->d_name);
-            assert_int_equal(unlink(path), 0);
-        }
-        closedir(d);
-        assert_int_equal(rmdir(f->dir), 0);
-    }
+    testdb_drop(&f->db);
 }
 
 static void open_all(fx *f)
 {
     keta_error err;
     keta_store_options o = {.create = true, .pool_size = 4};
-    if (keta_store_open(f->url, &o, &f->store, &err) != KETA_OK)
-        fail_msg("open %s: %s", f->url, err.message);
+    if (keta_store_open(f->db.url, &o, &f->store, &err) != KETA_OK)
+        fail_msg("open %s: %s", f->db.url, err.message);
     if (keta_service_open(f->store, &fast, &f->svc, &err) != KETA_OK)
         fail_msg("service: %s", err.message);
 }
@@ -337,7 +275,7 @@ static int setup_clinic(void **state)
     keta_error err;
     make_database(f, "clinic");
     keta_store_options o = {.create = true, .pool_size = 4};
-    assert_int_equal(keta_store_open(f->url, &o, &f->store, &err), KETA_OK);
+    assert_int_equal(keta_store_open(f->db.url, &o, &f->store, &err), KETA_OK);
     assert_int_equal(keta_store_migrate(f->store, NULL, NULL, &err), KETA_OK);
     assert_int_equal(keta_service_open(f->store, &fast, &f->svc, &err), KETA_OK);
     if (keta_service_bootstrap(f->svc, "Test clinic", "admin", PASSWORD, &f->admin, &err))
@@ -493,7 +431,7 @@ static void migrations_from_empty_then_idempotent(void **state)
     fx *f = *state;
     keta_error err;
     keta_store_options o = {.create = true};
-    assert_int_equal(keta_store_open(f->url, &o, &f->store, &err), KETA_OK);
+    assert_int_equal(keta_store_open(f->db.url, &o, &f->store, &err), KETA_OK);
     int version = -1, from = -1, to = -1;
     assert_int_equal(keta_store_schema_version(f->store, &version, &err), KETA_OK);
     assert_int_equal(version, 0);
@@ -501,7 +439,7 @@ static void migrations_from_empty_then_idempotent(void **state)
     assert_int_equal(keta_service_open(f->store, &fast, &f->svc, &err), KETA_ESCHEMA);
     assert_non_null(strstr(err.message, "keta db init"));
     /* Two migrators at once: they serialise, both succeed, the schema is made once. */
-    migrator a = {.url = f->url}, b = {.url = f->url};
+    migrator a = {.url = f->db.url}, b = {.url = f->db.url};
     pthread_t ta, tb;
     assert_int_equal(pthread_create(&ta, NULL, migrate_thread, &a), 0);
     assert_int_equal(pthread_create(&tb, NULL, migrate_thread, &b), 0);
@@ -518,7 +456,7 @@ static void migrations_from_empty_then_idempotent(void **state)
     assert_int_equal(raw_count(f, "SELECT count(*) FROM schema_version"),
                      keta_store_schema_latest());
     assert_int_equal(keta_service_open(f->store, &fast, &f->svc, &err), KETA_OK);
-    if (!f->pg) /* the journal mode is kept in the file */
+    if (!f->db.pg) /* the journal mode is kept in the file */
         assert_int_equal(raw_count(f, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
     /* A fresh log verifies, with its triggers in place. */
     keta_audit_report rep;
@@ -545,11 +483,11 @@ static void open_refuses_missing_file(void **state)
     fx *f = *state;
     keta_error err;
     keta_store *s = NULL;
-    if (f->pg) {
+    if (f->db.pg) {
         assert_int_equal(keta_store_open("postgresql:///no_such_database_here", NULL, &s, &err),
                          KETA_EDB);
     } else {
-        assert_int_equal(keta_store_open(f->url, NULL, &s, &err), KETA_ENOTFOUND);
+        assert_int_equal(keta_store_open(f->db.url, NULL, &s, &err), KETA_ENOTFOUND);
         assert_non_null(strstr(err.message, "keta db init"));
         assert_int_equal(keta_store_open(":memory:", NULL, &s, &err), KETA_EINVAL);
     }
@@ -563,14 +501,14 @@ static void open_survives_allocation_failure(void **state)
     fx *f = *state;
     keta_error err;
     keta_store_options o = {.create = true};
-    assert_int_equal(keta_store_open(f->url, &o, &f->store, &err), KETA_OK);
+    assert_int_equal(keta_store_open(f->db.url, &o, &f->store, &err), KETA_OK);
     assert_int_equal(keta_store_migrate(f->store, NULL, NULL, &err), KETA_OK);
     keta_store_close(f->store);
     f->store = NULL;
     (void)keta_alloc_fail_after(0);
     keta_store *s;
     keta_service *svc;
-    assert_int_equal(keta_store_open(f->url, NULL, &s, &err), KETA_OK);
+    assert_int_equal(keta_store_open(f->db.url, NULL, &s, &err), KETA_OK);
     assert_int_equal(keta_service_open(s, &fast, &svc, &err), KETA_OK);
     keta_service_close(svc);
     keta_store_close(s);
@@ -578,7 +516,7 @@ static void open_survives_allocation_failure(void **state)
     assert_true(allocations >= 4);
     for (long n = 1; n <= allocations; n++) {
         (void)keta_alloc_fail_after(n);
-        keta_err rc = keta_store_open(f->url, NULL, &s, &err);
+        keta_err rc = keta_store_open(f->db.url, NULL, &s, &err);
         if (rc == KETA_OK) {
             rc = keta_service_open(s, &fast, &svc, &err);
             if (rc == KETA_OK)
@@ -707,7 +645,7 @@ static void app_cannot_change_the_log(void **state)
                      KETA_OK);
     assert_int_not_equal(raw_try(f, "UPDATE note SET body = 'x'", msg, sizeof msg), 0);
     assert_int_not_equal(raw_try(f, "DELETE FROM note", msg, sizeof msg), 0);
-    if (f->pg) {
+    if (f->db.pg) {
         assert_int_not_equal(raw_try(f, "TRUNCATE audit_entry", msg, sizeof msg), 0);
         /* The application role of docs/storage.md: no UPDATE, DELETE or TRUNCATE on the log,
            and, not being the owner, it cannot disable the triggers. */
@@ -725,8 +663,9 @@ static void app_cannot_change_the_log(void **state)
         raw_exec(f, sql);
         fx app = *f;
         const char *host = getenv("PGHOST"), *port = getenv("PGPORT");
-        (void)snprintf(app.url, sizeof app.url, "postgresql://keta_app_%d:app-secret-1234@%s:%s/%s",
-                       (int)getpid(), host ? host : "localhost", port ? port : "5432", f->dbname);
+        (void)snprintf(app.db.url, sizeof app.db.url,
+                       "postgresql://keta_app_%d:app-secret-1234@%s:%s/%s", (int)getpid(),
+                       host ? host : "localhost", port ? port : "5432", f->db.dbname);
         assert_int_not_equal(raw_try(&app, "UPDATE audit_entry SET detail = 'x'", msg, sizeof msg),
                              0);
         assert_non_null(strstr(msg, "permission denied"));
@@ -736,7 +675,7 @@ static void app_cannot_change_the_log(void **state)
         /* keta itself works as that role. */
         keta_store *s;
         keta_service *svc;
-        assert_int_equal(keta_store_open(app.url, NULL, &s, &err), KETA_OK);
+        assert_int_equal(keta_store_open(app.db.url, NULL, &s, &err), KETA_OK);
         assert_int_equal(keta_service_open(s, &fast, &svc, &err), KETA_OK);
         keta_vitals v = vitals(118, 76, 64);
         if (keta_service_record_vitals(svc, &f->nurse, f->session_id, &v, NULL, &err))
@@ -1136,19 +1075,19 @@ static void scenario19_backup_restore_verifies(void **state)
                      KETA_OK);
     char backup[400];
     char tmpdir[256] = "";
-    if (f->pg) {
+    if (f->db.pg) {
         const char *tmp = getenv("TMPDIR");
         (void)snprintf(tmpdir, sizeof tmpdir, "%s/keta-bk-XXXXXX", tmp ? tmp : "/tmp");
         assert_non_null(mkdtemp(tmpdir));
         (void)snprintf(backup, sizeof backup, "%s/nightly.dump", tmpdir);
     } else {
-        (void)snprintf(backup, sizeof backup, "%s/nightly.db", f->dir);
+        (void)snprintf(backup, sizeof backup, "%s/nightly.db", f->db.dir);
     }
     if (keta_store_backup(f->store, backup, &err) != KETA_OK)
         fail_msg("backup: %s", err.message);
     /* A backup never overwrites a file. */
     assert_int_equal(keta_store_backup(f->store, backup, &err), KETA_ECONFLICT);
-    if (!f->pg) {
+    if (!f->db.pg) {
         struct stat sb;
         assert_int_equal(stat(backup, &sb), 0);
         assert_int_equal(sb.st_mode & 0777, 0600);
@@ -1158,7 +1097,7 @@ static void scenario19_backup_restore_verifies(void **state)
     memset(&r, 0, sizeof r);
     make_database(&r, "restored");
     keta_store_options o = {.create = true};
-    assert_int_equal(keta_store_open(r.url, &o, &r.store, &err), KETA_OK);
+    assert_int_equal(keta_store_open(r.db.url, &o, &r.store, &err), KETA_OK);
     if (keta_store_restore(r.store, backup, &err) != KETA_OK)
         fail_msg("restore: %s", err.message);
     findings fs;
@@ -1172,8 +1111,8 @@ static void scenario19_backup_restore_verifies(void **state)
     /* Byte-equal PHI tables. */
     for (int i = 0; phi_tables[i] != NULL; i++) {
         char a[65], b[65];
-        raw_digest(f->url, f->pg, phi_tables[i], a);
-        raw_digest(r.url, r.pg, phi_tables[i], b);
+        raw_digest(f->db.url, f->db.pg, phi_tables[i], a);
+        raw_digest(r.db.url, r.db.pg, phi_tables[i], b);
         if (strcmp(a, b) != 0)
             fail_msg("differs after restore: %s", phi_tables[i]);
     }
@@ -1201,7 +1140,7 @@ static void crash_child(const fx *f, int fd)
     keta_store *s;
     keta_service *svc;
     keta_error err;
-    if (keta_store_open(f->url, NULL, &s, &err) != KETA_OK ||
+    if (keta_store_open(f->db.url, NULL, &s, &err) != KETA_OK ||
         keta_service_open(s, &fast, &svc, &err) != KETA_OK)
         _exit(2);
     for (int i = 0;; i++) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "keta_test.h"
+#include "testdb.h"
 #include "keta/service.h"
 #include "keta/store.h"
 #include "store/internal.h"
@@ -24,10 +25,7 @@
 #define DAY_MS   ((int64_t)86400000)
 
 typedef struct fx {
-    bool pg;
-    char dir[256];
-    char dbname[64];
-    char url[320];
+    keta_testdb db;
     keta_store *store;
     keta_service *svc;
     int64_t now_ms; /* the service's clock */
@@ -43,78 +41,10 @@ static int64_t test_clock(void *ctx)
 /* ---- fixture ------------------------------------------------------------------------------------
  */
 
-static int db_counter;
-
-static void make_database(fx *f)
-{
-    const char *k = getenv("KETA_TEST_STORE");
-    f->pg = k != NULL && strcmp(k, "postgresql") == 0;
-    if (f->pg) {
-        (void)snprintf(f->dbname, sizeof f->dbname, "keta_care_%d_%d", (int)getpid(), ++db_counter);
-        char sql[160];
-        (void)snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->dbname);
-        PGconn *c = PQconnectdb("postgresql://");
-        if (PQstatus(c) != CONNECTION_OK)
-            fail_msg("PostgreSQL: %s (run inside pg_virtualenv or set PG*)", PQerrorMessage(c));
-        PGresult *r = PQexec(c, sql);
-        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-        PQclear(r);
-        PQfinish(c);
-        (void)snprintf(f->url, sizeof f->url, "postgresql:///%s", f->dbname);
-    } else {
-        const char *tmp = getenv("TMPDIR");
-        (void)snprintf(f->dir, sizeof f->dir, "%s/keta-care-XXXXXX", tmp ? tmp : "/tmp");
-        assert_non_null(mkdtemp(f->dir));
-        (void)snprintf(f->url, sizeof f->url, "%s/care.db", f->dir);
-    }
-}
-
-static void drop_database(fx *f)
-{
-    if (f->pg) {
-        char sql[160];
-        (void)snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->dbname);
-        PGconn *c = PQconnectdb("postgresql://");
-        PQclear(PQexec(c, sql));
-        PQfinish(c);
-        return;
-    }
-    DIR *d = opendir(f->dir);
-    assert_non_null(d);
-    struct dirent *de;
-    char path[600];
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        (void)snprintf(path, sizeof path, "%s/%s", f->dir, de->d_name);
-        assert_int_equal(unlink(path), 0);
-    }
-    closedir(d);
-    assert_int_equal(rmdir(f->dir), 0);
-}
-
 /* One number from a raw query (the database's view, bypassing keta). */
 static long long raw_count(const fx *f, const char *sql)
 {
-    long long n = -1;
-    if (f->pg) {
-        PGconn *c = PQconnectdb(f->url);
-        PGresult *r = PQexec(c, sql);
-        assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
-        n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        PQclear(r);
-        PQfinish(c);
-    } else {
-        sqlite3 *db;
-        sqlite3_stmt *st;
-        assert_int_equal(sqlite3_open_v2(f->url, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-    }
-    return n;
+    return testdb_count(&f->db, sql);
 }
 
 static void add_user(fx *f, const char *name, keta_role role, int64_t patient_id, keta_actor *out)
@@ -147,11 +77,11 @@ static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
     keta_error err;
-    make_database(f);
+    testdb_make(&f->db, "care");
     /* Monday 2026-03-02 09:00 UTC: the course start of the scenarios. */
     assert_int_equal(keta_time_parse("2026-03-02T09:00:00.000Z", "now", &f->now_ms, &err), KETA_OK);
     keta_store_options o = {.create = true, .pool_size = 4};
-    assert_int_equal(keta_store_open(f->url, &o, &f->store, &err), KETA_OK);
+    assert_int_equal(keta_store_open(f->db.url, &o, &f->store, &err), KETA_OK);
     assert_int_equal(keta_store_migrate(f->store, NULL, NULL, &err), KETA_OK);
     open_service(f, NULL, &f->svc);
     if (keta_service_bootstrap(f->svc, "Care clinic", "admin", PASSWORD, &f->admin, &err))
@@ -177,7 +107,7 @@ static int teardown(void **state)
     fx *f = *state;
     keta_service_close(f->svc);
     keta_store_close(f->store);
-    drop_database(f);
+    testdb_drop(&f->db);
     free(f);
     return 0;
 }
