@@ -9,31 +9,8 @@
 # Usage: clinic_test.sh KETA_BINARY SOURCE_DIR
 set -u
 keta=$1
-tmp=$(mktemp -d)
-pid=
-dbname=
-cleanup() {
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-    [ -n "$dbname" ] && dropdb --if-exists "$dbname" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-passed=0
-failed=0
-check() { # name, condition result (0 = ok), detail
-    if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else
-        failed=$((failed + 1)); echo "FAIL $1: $3"; fi
-}
-
-if [ "${KETA_TEST_STORE:-sqlite}" = postgresql ]; then
-    dbname=keta_http_$$
-    createdb "$dbname" || { echo "cannot create database $dbname"; exit 1; }
-    DB=postgresql:///$dbname
-    q() { psql -X -tAq -d "$dbname" -c "$1"; }
-else
-    DB=$tmp/clinic.db
-    q() { sqlite3 "$DB" "$1"; }
-fi
+dbprefix=keta_http
+source "$(dirname "$0")/clinic_lib.sh"
 
 "$keta" demo --db "$DB" > "$tmp/demo.json"
 check "keta demo" $?  "$(cat "$tmp/demo.json")"
@@ -41,49 +18,6 @@ check "demo logins marked DEMO, one per role" $(jq -e '.demo == "DEMO" and ([.lo
 check "demo on the store under test" $(jq -e --arg k "${KETA_TEST_STORE:-sqlite}" '.database == $k' "$tmp/demo.json" >/dev/null; echo $?) "$(jq -c .database "$tmp/demo.json")"
 "$keta" demo --db "$DB" > /dev/null 2>&1
 check "keta demo refuses a database in use" $([ $? = 1 ]; echo $?) ""
-pw() { jq -r --arg u "$1" '.logins[] | select(.username == $u) | .password' "$tmp/demo.json"; }
-
-start_server() { # ARGS...: sets pid and U
-    : > "$tmp/out"
-    "$keta" serve --listen 127.0.0.1:0 --db "$DB" "$@" > "$tmp/out" 2>> "$tmp/log" &
-    pid=$!
-    for _ in $(seq 100); do
-        grep -q 'serving on' "$tmp/out" && break
-        sleep 0.1
-    done
-    port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/out")
-    U=http://127.0.0.1:$port
-}
-stop_server() {
-    kill -TERM "$pid"
-    wait "$pid"
-    local status=$?
-    pid=
-    check "server exits 0, no sanitizer report" $([ "$status" = 0 ] && ! grep -q 'Sanitizer' "$tmp/log"; echo $?) "$status $(grep -A5 Sanitizer "$tmp/log" | head -20)"
-}
-
-req() { # curl arguments; sets code, body, headers in $tmp/h
-    code=$(curl -s -D "$tmp/h" -o "$tmp/b" -w '%{http_code}' --max-time 20 "$@")
-    body=$(cat "$tmp/b")
-}
-header() { sed -n "s/^$1: \(.*\)\r$/\1/Ip" "$tmp/h" | head -1; }
-json() { jq -e "$1" <<<"$body" >/dev/null 2>&1; echo $?; }
-login() { # USER PASSWORD [curl args]: on 200, cookie jar $tmp/jar.USER and CSRF token $tmp/csrf.USER
-    local u=$1 p=$2
-    shift 2
-    req -c "$tmp/jar.new" -H 'Content-Type: application/json' \
-        --data-binary "$(jq -cn --arg u "$u" --arg p "$p" '{username: $u, password: $p}')" "$@" "$U/api/v1/login"
-    if [ "$code" = 200 ]; then # a failed attempt leaves the user's session as it was
-        mv "$tmp/jar.new" "$tmp/jar.$u"
-        jq -r '.csrf_token // ""' <<<"$body" > "$tmp/csrf.$u"
-    fi
-}
-as() { # USER METHOD PATH [BODY]: a request in USER's session with its CSRF token
-    local u=$1 m=$2 path=$3 data=${4:-}
-    local args=(-X "$m" -b "$tmp/jar.$u" -H "X-CSRF-Token: $(cat "$tmp/csrf.$u")")
-    [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
-    req "${args[@]}" "$U$path"
-}
 refusals() { q "SELECT count(*) FROM audit_entry WHERE outcome = 'failure' AND action LIKE 'http.%'"; }
 
 start_server

@@ -9,61 +9,13 @@
 # Usage: selfreport_test.sh KETA_BINARY SOURCE_DIR
 set -u
 keta=$1
-tmp=$(mktemp -d)
-pid=
-dbname=
-cleanup() {
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-    [ -n "$dbname" ] && dropdb --if-exists "$dbname" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-passed=0
-failed=0
-check() { # name, condition result (0 = ok), detail
-    if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else
-        failed=$((failed + 1)); echo "FAIL $1: $3"; fi
-}
-
-if [ "${KETA_TEST_STORE:-sqlite}" = postgresql ]; then
-    dbname=keta_selfreport_$$
-    createdb "$dbname" || { echo "cannot create database $dbname"; exit 1; }
-    DB=postgresql:///$dbname
-    q() { psql -X -tAq -d "$dbname" -c "$1"; }
-else
-    DB=$tmp/clinic.db
-    q() { sqlite3 "$DB" "$1"; }
-fi
+dbprefix=keta_selfreport
+source "$(dirname "$0")/clinic_lib.sh"
 
 "$keta" demo --db "$DB" > "$tmp/demo.json" || { echo "keta demo failed"; exit 1; }
-pw() { jq -r --arg u "$1" '.logins[] | select(.username == $u) | .password' "$tmp/demo.json"; }
-
-"$keta" serve --listen 127.0.0.1:0 --db "$DB" > "$tmp/out" 2>> "$tmp/log" &
-pid=$!
-for _ in $(seq 100); do
-    grep -q 'serving on' "$tmp/out" && break
-    sleep 0.1
-done
-port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/out")
-U=http://127.0.0.1:$port
+start_server
 check "server starts" $([ -n "$port" ]; echo $?) "$(cat "$tmp/out" "$tmp/log")"
-
-req() { # curl arguments; sets code and body
-    code=$(curl -s -o "$tmp/b" -w '%{http_code}' --max-time 60 "$@")
-    body=$(cat "$tmp/b")
-}
-json() { jq -e "$1" <<<"$body" >/dev/null 2>&1; echo $?; }
-login() { # USER
-    req -c "$tmp/jar.$1" -H 'Content-Type: application/json' \
-        --data-binary "$(jq -cn --arg u "$1" --arg p "$(pw "$1")" '{username: $u, password: $p}')" "$U/api/v1/login"
-    jq -r '.csrf_token // ""' <<<"$body" > "$tmp/csrf.$1"
-}
-as() { # USER METHOD PATH [BODY]
-    local u=$1 m=$2 path=$3 data=${4:-}
-    local args=(-X "$m" -b "$tmp/jar.$u" -H "X-CSRF-Token: $(cat "$tmp/csrf.$u")")
-    [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
-    req "${args[@]}" "$U$path"
-}
+login_as() { login "$1" "$(pw "$1")"; } # USER
 public() { # METHOD PATH [BODY]: no cookie, no CSRF token
     local m=$1 path=$2 data=${3:-}
     local args=(-X "$m")
@@ -71,7 +23,7 @@ public() { # METHOD PATH [BODY]: no cookie, no CSRF token
     req "${args[@]}" "$U$path"
 }
 failures() { q "SELECT count(*) FROM audit_entry WHERE action = '$1' AND outcome = 'failure'"; }
-for u in admin frontdesk nurse therapist; do login "$u"; done
+for u in admin frontdesk nurse therapist; do login_as "$u"; done
 
 # ---- scenario 11 from home -----------------------------------------------------------------------
 as therapist POST /api/v1/patients/1/self-report-links '{"instrument":"phq9"}'
@@ -159,11 +111,7 @@ check "popsim over the web cap 422" $([ "$code" = 422 ]; echo $?) "$code $body"
 public POST /api/v1/pd/acute '{}'
 check "pd acute refuses an empty request 422" $([ "$code" = 422 ]; echo $?) "$code $body"
 
-kill -TERM "$pid"
-wait "$pid"
-status=$?
-pid=
-check "server exits 0, no sanitizer report" $([ "$status" = 0 ] && ! grep -q 'Sanitizer' "$tmp/log"; echo $?) "$status"
+stop_server
 check "never a 500" $(! grep -q '"status":5' "$tmp/log"; echo $?) "$(grep '"status":5' "$tmp/log" | head -2)"
 check "no token in the server log" $(! grep -q "$token" "$tmp/log"; echo $?) "the log holds a self-report token"
 echo "$passed passed, $failed failed"
